@@ -1,0 +1,36 @@
+// The test harness's control endpoint, reached from tests running inside workerd:
+// POST /databases {"source"} makes a fresh database; GET /round-trips?database=... reads
+// the relay's count for it.
+import { createServer } from "node:http";
+import type { PostgresServer, DatabaseSource } from "./postgres.ts";
+import type { Relay } from "./relay.ts";
+
+export async function startControlServer(postgres: PostgresServer, relay: Relay) {
+  let sequence = 0;
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://control");
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === "POST" && url.pathname === "/databases") {
+        const source = (url.searchParams.get("source") ?? "migrations") as DatabaseSource;
+        const name = `db${++sequence}_${Math.random().toString(36).slice(2, 8)}`;
+        return reply(200, { url: await postgres.createDatabase(name, source) });
+      }
+      if (req.method === "GET" && url.pathname === "/round-trips") {
+        return reply(200, { count: relay.roundTrips(url.searchParams.get("key") ?? "") });
+      }
+      reply(404, { error: "not found" });
+    } catch (error) {
+      reply(500, { error: String(error) });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

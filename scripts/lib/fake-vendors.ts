@@ -1,0 +1,153 @@
+// Stand-ins for Stripe, Twilio and Resend, answering the three endpoints the health
+// probes call the way the vendors do: credentials checked, realistic JSON. Latency and
+// failures are set at run time per scope (the first path segment), so parallel test
+// files and a demo can each steer their own vendors:
+//   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|null}}
+//   GET  /__requests/<scope>  what was asked and when each request started
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+export const FAKE_CREDENTIALS = {
+  STRIPE_SECRET_KEY: "sk_test_51FakeLocalKeyForDevelopmentOnly",
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+  TWILIO_AUTH_TOKEN: "fake_twilio_auth_token_for_dev",
+  RESEND_API_KEY: "re_fake_local_key_for_development",
+} as const;
+
+export type Vendor = "stripe" | "twilio" | "resend";
+export type Failure = "500" | "garbage" | "hang" | null;
+interface Behaviour {
+  latencyMs: number;
+  failure: Failure;
+}
+interface RequestRecord {
+  vendor: Vendor;
+  path: string;
+  startedAt: number;
+}
+
+export interface FakeVendors {
+  url: string;
+  port: number;
+  baseUrls(scope?: string): { STRIPE_API_BASE: string; TWILIO_API_BASE: string; RESEND_API_BASE: string };
+  close(): Promise<void>;
+}
+
+export async function startFakeVendors(options: { host?: string; port?: number } = {}): Promise<FakeVendors> {
+  const host = options.host ?? "127.0.0.1";
+  const behaviours = new Map<string, Behaviour>();
+  const records = new Map<string, RequestRecord[]>();
+  const behaviourOf = (scope: string, vendor: Vendor): Behaviour =>
+    behaviours.get(`${scope}/${vendor}`) ?? { latencyMs: 0, failure: null };
+
+  const server = createServer(async (req, res) => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? "/", "http://vendors");
+    const [scope = "", section = "", ...rest] = url.pathname.split("/").slice(1);
+    try {
+      if (scope === "__control" && req.method === "POST") {
+        const body = JSON.parse((await readBody(req)) || "{}") as Record<string, Partial<Behaviour>>;
+        for (const [vendor, change] of Object.entries(body)) {
+          const current = behaviourOf(section, vendor as Vendor);
+          behaviours.set(`${section}/${vendor}`, { ...current, ...change });
+        }
+        return json(res, 200, { ok: true });
+      }
+      if (scope === "__requests") return json(res, 200, records.get(section) ?? []);
+      if (section !== "stripe" && section !== "twilio" && section !== "resend") return json(res, 404, { error: "not found" });
+      const vendor = section as Vendor;
+      const path = `/${rest.join("/")}`;
+      const list = records.get(scope) ?? [];
+      list.push({ vendor, path, startedAt });
+      records.set(scope, list);
+
+      const behaviour = behaviourOf(scope, vendor);
+      if (behaviour.failure === "hang") return; // never answers; the client must give up
+      if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
+      if (behaviour.failure === "500") return json(res, 500, { error: { message: "internal server error" } });
+      if (behaviour.failure === "garbage") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end("<html>not json");
+      }
+      const answer = vendorAnswer(vendor, path, req.headers.authorization ?? "");
+      return json(res, answer.status, answer.body);
+    } catch (error) {
+      return json(res, 400, { error: String(error) });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  const port = (server.address() as { port: number }).port;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    baseUrls: (scope = "default") => ({
+      STRIPE_API_BASE: `${url}/${scope}/stripe`,
+      TWILIO_API_BASE: `${url}/${scope}/twilio`,
+      RESEND_API_BASE: `${url}/${scope}/resend`,
+    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function vendorAnswer(vendor: Vendor, path: string, authorization: string): { status: number; body: unknown } {
+  const c = FAKE_CREDENTIALS;
+  if (vendor === "stripe") {
+    if (path !== "/v1/balance") return { status: 404, body: { error: { type: "invalid_request_error", message: `Unrecognized request URL (GET: ${path}).` } } };
+    if (authorization !== `Bearer ${c.STRIPE_SECRET_KEY}`)
+      return { status: 401, body: { error: { type: "invalid_request_error", message: "Invalid API Key provided." } } };
+    return {
+      status: 200,
+      body: {
+        object: "balance",
+        available: [{ amount: 1284500, currency: "usd", source_types: { card: 1284500 } }],
+        pending: [{ amount: 35200, currency: "usd", source_types: { card: 35200 } }],
+        livemode: false,
+      },
+    };
+  }
+  if (vendor === "twilio") {
+    const expected = `Basic ${Buffer.from(`${c.TWILIO_ACCOUNT_SID}:${c.TWILIO_AUTH_TOKEN}`).toString("base64")}`;
+    if (path !== `/2010-04-01/Accounts/${c.TWILIO_ACCOUNT_SID}.json`)
+      return { status: 404, body: { code: 20404, message: "The requested resource was not found", status: 404 } };
+    if (authorization !== expected) return { status: 401, body: { code: 20003, message: "Authenticate", status: 401 } };
+    return {
+      status: 200,
+      body: {
+        sid: c.TWILIO_ACCOUNT_SID,
+        friendly_name: "Portal (local fake)",
+        status: "active",
+        type: "Full",
+        date_created: "Mon, 01 Jan 2024 00:00:00 +0000",
+        uri: `/2010-04-01/Accounts/${c.TWILIO_ACCOUNT_SID}.json`,
+      },
+    };
+  }
+  if (path !== "/domains") return { status: 404, body: { statusCode: 404, name: "not_found", message: "Route not found" } };
+  if (authorization !== `Bearer ${c.RESEND_API_KEY}`)
+    return { status: 401, body: { statusCode: 401, name: "validation_error", message: "API key is invalid" } };
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      data: [{ id: "4dd369bc-aa82-4ff3-97de-514ae3000ee0", name: "mail.example.com", status: "verified", region: "us-east-1", created_at: "2024-01-01T00:00:00.000Z" }],
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    req.on("data", (chunk) => (data += chunk));
+    req.on("end", () => resolve(data));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,139 @@
+// A local stand-in for Neon's WebSocket proxy: the Neon driver speaks the Postgres wire
+// protocol inside WebSocket frames; this relay unwraps them onto a TCP connection.
+// It also counts the client's round trips (Query and Sync messages) per database, so
+// tests can prove how many times a request talked to Postgres.
+import { createRequire } from "node:module";
+import { createConnection } from "node:net";
+import type { WebSocket, WebSocketServer as WebSocketServerType } from "ws";
+
+// Loaded through require so a bundler's worker/browser export conditions (vitest's
+// global setup runs under the Workers plugin) cannot swap in ws's browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketServer: typeof WebSocketServerType };
+
+export interface Relay {
+  /** host:port to give the driver as its wsProxy target */
+  address: string;
+  port: number;
+  /** Round trips so far to one database; the key is roundTripKey(host:port, database). */
+  roundTrips(key: string): number;
+  close(): Promise<void>;
+}
+
+export async function startRelay(options: { host?: string; port?: number } = {}): Promise<Relay> {
+  const host = options.host ?? "127.0.0.1";
+  const counts = new Map<string, number>();
+  const server = new WebSocketServer({ host, port: options.port ?? 0 });
+  const sockets = new Set<WebSocket>();
+
+  server.on("connection", (ws, request) => {
+    sockets.add(ws);
+    ws.on("close", () => sockets.delete(ws));
+    const target = new URL(request.url ?? "/", "http://relay").searchParams.get("address") ?? "";
+    const [targetHost, targetPort] = splitHostPort(target);
+    if (!targetHost || !isLoopback(targetHost)) {
+      // The relay only ever reaches databases on this machine.
+      ws.close(1008, "address not allowed");
+      return;
+    }
+    const tcp = createConnection({ host: targetHost, port: targetPort });
+    const counter = new FrontendMessageCounter((database) => {
+      const key = roundTripKey(target, database);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    });
+    const pending: Buffer[] = [];
+    let connected = false;
+    tcp.on("connect", () => {
+      connected = true;
+      for (const chunk of pending) tcp.write(chunk);
+      pending.length = 0;
+    });
+    tcp.on("data", (data) => ws.readyState === ws.OPEN && ws.send(data));
+    tcp.on("close", () => ws.close());
+    tcp.on("error", () => ws.terminate());
+    ws.on("message", (data: Buffer) => {
+      counter.push(data);
+      if (connected) tcp.write(data);
+      else pending.push(data);
+    });
+    ws.on("close", () => tcp.destroy());
+    ws.on("error", () => tcp.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    address: `${host}:${port}`,
+    port,
+    roundTrips: (key) => counts.get(key) ?? 0,
+    close: () =>
+      new Promise((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function roundTripKey(address: string, database: string): string {
+  return `${address}/${database}`;
+}
+
+function splitHostPort(address: string): [string, number] {
+  const index = address.lastIndexOf(":");
+  if (index < 0) return [address, 5432];
+  return [address.slice(0, index).replace(/^\[|\]$/g, ""), Number(address.slice(index + 1))];
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/**
+ * Follows the frontend side of the wire protocol: the untyped startup message first
+ * (which names the database), then typed messages. Each 'Q' (simple query) or 'S'
+ * (Sync, the end of an extended-protocol batch) is one round trip.
+ */
+class FrontendMessageCounter {
+  private buffer = Buffer.alloc(0);
+  private database = "";
+  private started = false;
+
+  constructor(private readonly onRoundTrip: (database: string) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      if (!this.started) {
+        if (this.buffer.length < 8) return;
+        const length = this.buffer.readInt32BE(0);
+        if (this.buffer.length < length) return;
+        const code = this.buffer.readInt32BE(4);
+        if (code === 196608) {
+          this.database = parseStartupDatabase(this.buffer.subarray(8, length));
+          this.started = true;
+        }
+        // SSLRequest (80877103) and others are followed by another startup message.
+        this.buffer = this.buffer.subarray(length);
+        continue;
+      }
+      if (this.buffer.length < 5) return;
+      const length = this.buffer.readInt32BE(1);
+      if (this.buffer.length < length + 1) return;
+      const type = String.fromCharCode(this.buffer[0]!);
+      if (type === "Q" || type === "S") this.onRoundTrip(this.database);
+      this.buffer = this.buffer.subarray(length + 1);
+    }
+  }
+}
+
+function parseStartupDatabase(body: Buffer): string {
+  const parts = body.toString("utf8").split("\0");
+  let user = "";
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    if (parts[i] === "database") return parts[i + 1]!;
+    if (parts[i] === "user") user = parts[i + 1]!;
+  }
+  return user;
+}

@@ -1,0 +1,51 @@
+// One Neon pool per request, as Workers require (sockets cannot outlive a request);
+// the caller ends it after the response with ctx.waitUntil(close()).
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { Env } from "../env";
+import * as schema from "./schema";
+
+export type Database = NeonDatabase<typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  close(): Promise<void>;
+}
+
+export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">): DatabaseHandle {
+  if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
+  useLocalRelayIfAsked(env);
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its socket emits 'error'; without a listener that would
+  // be thrown at the isolate. The query that uses it still reports its own failure.
+  pool.on("error", () => {});
+  let closed: Promise<void> | undefined;
+  return {
+    db: drizzle({ client: pool, schema }),
+    close: () => (closed ??= pool.end().catch(() => {})),
+  };
+}
+
+/**
+ * Neon's proxy is reached over secure WebSockets with TLS inside; the local relay speaks
+ * plain ws to a plain Postgres. The switch is guarded twice so production can never take
+ * it: the relay must be configured, and the database must be on this machine.
+ */
+function useLocalRelayIfAsked(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">): void {
+  const relay = env.LOCAL_PG_RELAY;
+  if (!relay || !isLoopbackDatabase(env.DATABASE_URL)) return;
+  neonConfig.wsProxy = (host, port) => `${relay}/v2?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.forceDisablePgSSL = true;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+}
+
+export function isLoopbackDatabase(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}

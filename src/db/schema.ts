@@ -1,0 +1,108 @@
+// The spec's four tables. Enumerations are CHECK constraints (not Postgres enums) so the
+// database refuses bad rows exactly as the spec's SQL describes, and stays easy to extend.
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const INCIDENT_STATUSES = ["operational", "degraded", "partial_outage", "major_outage", "maintenance"] as const;
+export const COMPONENTS = ["api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
+export const MAINTENANCE_STATUSES = ["scheduled", "in_progress", "completed", "cancelled"] as const;
+export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
+
+const oneOf = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const featureFlags = pgTable(
+  "feature_flags",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    key: text("key").notNull().unique(),
+    name: text("name").notNull(),
+    description: text("description"),
+    enabled: boolean("enabled").notNull().default(false),
+    rolloutPercentage: integer("rollout_percentage").notNull().default(100),
+    userIds: uuid("user_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    customerIds: uuid("customer_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    createdBy: uuid("created_by"),
+    updatedBy: uuid("updated_by"),
+  },
+  (t) => [check("feature_flags_rollout_percentage_check", sql`${t.rolloutPercentage} BETWEEN 0 AND 100`)],
+);
+
+export const systemStatus = pgTable(
+  "system_status",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    status: text("status", { enum: INCIDENT_STATUSES }).notNull(),
+    component: text("component", { enum: COMPONENTS }).notNull(),
+    message: text("message"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    createdBy: uuid("created_by"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    check("system_status_status_check", sql`${t.status} IN (${oneOf(INCIDENT_STATUSES)})`),
+    check("system_status_component_check", sql`${t.component} IN (${oneOf(COMPONENTS)})`),
+    check("system_status_resolved_after_start_check", sql`${t.resolvedAt} IS NULL OR ${t.resolvedAt} >= ${t.startedAt}`),
+    // /health's lastIncident: the newest row by started_at.
+    index("system_status_started_at_idx").on(t.startedAt.desc()),
+    // /status's knownIssues and get_system_status(): unresolved rows only.
+    index("system_status_unresolved_idx").on(t.component, t.startedAt).where(sql`${t.resolvedAt} IS NULL`),
+  ],
+);
+
+export const maintenanceWindows = pgTable(
+  "maintenance_windows",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    title: text("title").notNull(),
+    description: text("description"),
+    scheduledStart: timestamp("scheduled_start", { withTimezone: true }).notNull(),
+    scheduledEnd: timestamp("scheduled_end", { withTimezone: true }).notNull(),
+    actualStart: timestamp("actual_start", { withTimezone: true }),
+    actualEnd: timestamp("actual_end", { withTimezone: true }),
+    status: text("status", { enum: MAINTENANCE_STATUSES }).notNull().default("scheduled"),
+    affectsPortal: boolean("affects_portal").notNull().default(true),
+    affectsCrm: boolean("affects_crm").notNull().default(false),
+    createdAt: createdAt(),
+    createdBy: uuid("created_by"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    check("maintenance_windows_status_check", sql`${t.status} IN (${oneOf(MAINTENANCE_STATUSES)})`),
+    check("maintenance_windows_schedule_check", sql`${t.scheduledEnd} > ${t.scheduledStart}`),
+    // Upcoming and in-progress windows, by start.
+    index("maintenance_windows_status_start_idx").on(t.status, t.scheduledStart),
+  ],
+);
+
+export const healthCheckLogs = pgTable(
+  "health_check_logs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    component: text("component").notNull(),
+    status: text("status", { enum: HEALTH_STATUSES }).notNull(),
+    responseTimeMs: integer("response_time_ms"),
+    errorMessage: text("error_message"),
+    checkedAt: timestamp("checked_at", { withTimezone: true }).notNull().defaultNow(),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    check("health_check_logs_status_check", sql`${t.status} IN (${oneOf(HEALTH_STATUSES)})`),
+    check("health_check_logs_response_time_check", sql`${t.responseTimeMs} IS NULL OR ${t.responseTimeMs} >= 0`),
+    // Latest log per component, and retention by age.
+    index("health_check_logs_component_checked_at_idx").on(t.component, t.checkedAt.desc()),
+    index("health_check_logs_checked_at_idx").on(t.checkedAt),
+  ],
+);
+
+export type FeatureFlag = typeof featureFlags.$inferSelect;
+export type SystemStatusRow = typeof systemStatus.$inferSelect;
+export type MaintenanceWindow = typeof maintenanceWindows.$inferSelect;
+export type HealthCheckLog = typeof healthCheckLogs.$inferSelect;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export type Component = (typeof COMPONENTS)[number];
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];

@@ -1,0 +1,46 @@
+import type { Database } from "./db/client";
+
+// Everything the Worker reads from its environment: bindings, vars and secrets.
+// Defaults live in wrangler.toml [vars]; secrets are set with `wrangler secret put`.
+export interface Env {
+  /** Postgres connection string (Neon in production). Secret. */
+  DATABASE_URL: string;
+  /**
+   * host:port of the local WebSocket relay that stands in for Neon's proxy. Only the dev
+   * and test harness sets it, and it is honoured only for databases on loopback.
+   */
+  LOCAL_PG_RELAY?: string;
+
+  STRIPE_SECRET_KEY?: string;
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  RESEND_API_KEY?: string;
+  STRIPE_API_BASE?: string;
+  TWILIO_API_BASE?: string;
+  RESEND_API_BASE?: string;
+
+  HEALTH_DB_DEGRADED_MS?: string;
+  HEALTH_DB_UNHEALTHY_MS?: string;
+  HEALTH_VENDOR_DEGRADED_MS?: string;
+  HEALTH_VENDOR_UNHEALTHY_MS?: string;
+
+  APP_VERSION?: string;
+  BUILD_ID?: string;
+  DEPLOYED_AT?: string;
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+}
+
+export interface AppVariables {
+  requestId: string;
+  /** Epoch ms when the Worker received the request. */
+  requestStartedAt: number;
+  /** This request's database, opened on first use and closed after the response. */
+  database: () => Database;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+export function positiveIntegerOr(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}

@@ -1,0 +1,67 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema";
+import type { AppEnv } from "../env";
+import { success } from "../http/envelope";
+import { errorResponse, successEnvelope } from "../http/openapi";
+import { checkHealth } from "./check-health";
+import { httpStatusFor } from "./overall";
+import { thresholdsFromEnv } from "./thresholds";
+
+const ComponentHealth = z
+  .object({
+    status: z.enum(HEALTH_STATUSES),
+    responseTime: z.number().int().openapi({ description: "Milliseconds the probe took", example: 45 }),
+    lastChecked: z.string().datetime().openapi({ example: "2025-10-22T12:00:00.000Z" }),
+    message: z.string().max(200).optional().openapi({ description: "Why the component is not healthy (sanitized)" }),
+  })
+  .openapi("ComponentHealth");
+
+const Health = z
+  .object({
+    status: z.enum(["operational", "degraded", "partial_outage", "major_outage"]),
+    components: z.object({
+      api: ComponentHealth,
+      database: ComponentHealth,
+      stripe: ComponentHealth,
+      twilio: ComponentHealth,
+      email: ComponentHealth,
+    }),
+    lastIncident: z
+      .object({
+        component: z.enum(COMPONENTS),
+        status: z.enum(INCIDENT_STATUSES),
+        message: z.string().nullable(),
+        timestamp: z.string().datetime(),
+      })
+      .nullable(),
+    timestamp: z.string().datetime(),
+  })
+  .openapi("Health");
+
+const HealthEnvelope = successEnvelope(Health, "HealthResponse");
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/api/portal/health",
+  tags: ["Public"],
+  summary: "System health",
+  description:
+    "Probes the database, Stripe, Twilio and Resend in parallel. 200 while operational or degraded, 503 during a partial or major outage; the body has the same shape either way.",
+  responses: {
+    200: { description: "Operational or degraded", content: { "application/json": { schema: HealthEnvelope } } },
+    503: { description: "Partial or major outage", content: { "application/json": { schema: HealthEnvelope } } },
+    500: errorResponse("Unexpected failure"),
+  },
+});
+
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
+  const report = await checkHealth({
+    database: c.get("database"),
+    env: c.env,
+    fetch: (input, init) => fetch(input, init),
+    clock: Date.now,
+    thresholds: thresholdsFromEnv(c.env),
+    requestStartedAt: c.get("requestStartedAt"),
+  });
+  return c.json(success(report), httpStatusFor(report.status));
+});

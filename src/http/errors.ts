@@ -1,0 +1,33 @@
+// Every failure leaves the Worker as the same JSON envelope. Client mistakes are 4xx
+// with what was wrong; anything unexpected is a 500 that names only the request id.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../env";
+import { failure } from "./envelope";
+import { logEvent } from "./log";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  const requestId = c.get("requestId");
+  if (error instanceof ApiError) {
+    return c.json(failure(error.code, error.message, { requestId, details: error.details }), error.status);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const code = status === 400 ? "BAD_REQUEST" : status === 401 ? "UNAUTHORIZED" : status === 413 ? "PAYLOAD_TOO_LARGE" : "HTTP_ERROR";
+    return c.json(failure(code, error.message || "Request failed", { requestId }), status);
+  }
+  logEvent("error", "unhandled_error", { requestId, path: c.req.path, error: error.name, message: error.message });
+  return c.json(failure("INTERNAL_ERROR", "An unexpected error occurred", { requestId }), 500);
+}

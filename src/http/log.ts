@@ -1,0 +1,7 @@
+// Structured logs: one JSON object per line, so Workers Logs can index every field.
+export function logEvent(level: "info" | "warn" | "error", event: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...fields });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}

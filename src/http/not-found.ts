@@ -1,0 +1,32 @@
+// Hono answers 404 for any unmatched method+path. A path that exists under another
+// method deserves 405 with an Allow header instead, so the routes table is consulted.
+import type { Context, Hono } from "hono";
+import type { AppEnv } from "../env";
+import { failure } from "./envelope";
+
+type RouteTable = Pick<Hono, "routes">;
+
+export function notFoundHandler(app: RouteTable) {
+  let compiled: { pattern: RegExp; method: string }[] | undefined;
+  return (c: Context<AppEnv>) => {
+    compiled ??= app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => ({ method: r.method, pattern: toRegExp(r.path) }));
+    const allowed = new Set(compiled.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method));
+    const requestId = c.get("requestId");
+    if (allowed.size > 0) {
+      if (allowed.has("GET")) allowed.add("HEAD");
+      c.header("Allow", [...allowed].sort().join(", "));
+      return c.json(failure("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`, { requestId }), 405);
+    }
+    return c.json(failure("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`, { requestId }), 404);
+  };
+}
+
+function toRegExp(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${source}/?$`);
+}

@@ -1,0 +1,35 @@
+// Shared OpenAPI pieces: the envelope schemas every route declares, and the validation
+// hook that turns a zod failure into the error envelope.
+import { z, type Hook } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { failure } from "./envelope";
+
+export const ErrorEnvelope = z
+  .object({
+    success: z.literal(false),
+    version: z.literal("v1"),
+    error: z.object({
+      code: z.string().openapi({ example: "NOT_FOUND" }),
+      message: z.string(),
+      requestId: z.string().optional(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+export function successEnvelope<T extends z.ZodType>(data: T, name: string) {
+  return z.object({ success: z.literal(true), version: z.literal("v1"), data }).openapi(name);
+}
+
+export const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorEnvelope } },
+});
+
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+    return c.json(failure("VALIDATION_ERROR", summary || "Invalid request", { requestId: c.get("requestId"), details: issues }), 400);
+  }
+};

@@ -1,0 +1,70 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema";
+import type { AppEnv } from "../env";
+import { success } from "../http/envelope";
+import { ApiError } from "../http/errors";
+import { logEvent } from "../http/log";
+import { sanitizeErrorMessage } from "../health/sanitize";
+import { errorResponse, successEnvelope } from "../http/openapi";
+import { buildStatus } from "./build-status";
+import { loadStatusSnapshot } from "./load-status";
+import { versionInfo } from "./version";
+
+const Maintenance = z
+  .object({
+    id: z.string().uuid(),
+    title: z.string(),
+    description: z.string().nullable(),
+    scheduledStart: z.string().datetime(),
+    scheduledEnd: z.string().datetime(),
+    actualStart: z.string().datetime().nullable().optional(),
+    status: z.enum(MAINTENANCE_STATUSES),
+    affectsPortal: z.boolean(),
+    affectsCRM: z.boolean(),
+  })
+  .openapi("MaintenanceWindow");
+
+const PortalStatus = z
+  .object({
+    maintenanceMode: z.boolean(),
+    currentMaintenance: Maintenance.nullable(),
+    upcomingMaintenance: z.array(Maintenance).openapi({ description: "Scheduled windows starting within the next 7 days" }),
+    featureFlags: z
+      .record(z.string(), z.boolean())
+      .openapi({ description: "Every flag; true only when enabled at 100% rollout", example: { portal_analytics: true, portal_dark_mode: false } }),
+    version: z.object({ app: z.string(), api: z.literal("v1"), build: z.string(), deployedAt: z.string().nullable() }),
+    knownIssues: z.array(
+      z.object({
+        id: z.string().uuid(),
+        component: z.enum(COMPONENTS),
+        status: z.enum(INCIDENT_STATUSES),
+        message: z.string().nullable(),
+        startedAt: z.string().datetime(),
+      }),
+    ),
+    systemStatus: z.enum(INCIDENT_STATUSES),
+    timestamp: z.string().datetime(),
+  })
+  .openapi("PortalStatus");
+
+export const statusRoute = createRoute({
+  method: "get",
+  path: "/api/portal/status",
+  tags: ["Public"],
+  summary: "Portal status",
+  description: "Maintenance mode, upcoming maintenance, feature flags, version and known issues, read in one database round trip.",
+  responses: {
+    200: { description: "Current portal status", content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse") } } },
+    500: errorResponse("Unexpected failure"),
+    503: errorResponse("The database cannot be reached"),
+  },
+});
+
+export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async (c) => {
+  const now = new Date();
+  const snapshot = await loadStatusSnapshot(c.get("database")(), now).catch((error: unknown) => {
+    logEvent("warn", "status_database_unavailable", { requestId: c.get("requestId"), message: sanitizeErrorMessage(error) });
+    throw new ApiError(503, "DATABASE_UNAVAILABLE", "Status is temporarily unavailable; try again shortly");
+  });
+  return c.json(success(buildStatus(snapshot, versionInfo(c.env), now)), 200);
+});

@@ -1,0 +1,32 @@
+// Starts the real chain once for the whole run (Postgres, the Neon relay, the fake
+// vendors) and tells the workers where it is. Each test file then asks the control
+// server for a database of its own.
+import type { TestProject } from "vitest/node";
+import { startControlServer } from "../../scripts/lib/control-server.ts";
+import { startFakeVendors } from "../../scripts/lib/fake-vendors.ts";
+import { isReachable, useEmbeddedPostgres, useExternalPostgres } from "../../scripts/lib/postgres.ts";
+import { startRelay } from "../../scripts/lib/relay.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    harness: { controlUrl: string; relay: string; vendorsUrl: string; postgres: "external" | "embedded" };
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const url = process.env.DATABASE_URL;
+  if (url && !(await isReachable(url))) throw new Error("DATABASE_URL is set but the database does not answer");
+  const postgres = url
+    ? await useExternalPostgres(url, `phs_test_${process.pid}_${Date.now().toString(36)}`)
+    : await useEmbeddedPostgres();
+  const relay = await startRelay();
+  const vendors = await startFakeVendors();
+  const control = await startControlServer(postgres, relay);
+  project.provide("harness", { controlUrl: control.url, relay: relay.address, vendorsUrl: vendors.url, postgres: postgres.kind });
+  return async () => {
+    await control.close();
+    await vendors.close();
+    await relay.close();
+    await postgres.close();
+  };
+}

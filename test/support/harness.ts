@@ -1,0 +1,75 @@
+// What tests use to reach the real chain from inside workerd: a fresh database per file,
+// a private scope of fake vendors, the Worker itself, and the relay's round-trip count.
+import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
+import { openDatabase } from "../../src/db/client";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import { FAKE_CREDENTIALS, type Failure } from "../../scripts/lib/fake-vendors.ts";
+
+interface HarnessBindings {
+  HARNESS_CONTROL_URL: string;
+  HARNESS_VENDORS_URL: string;
+  HARNESS_POSTGRES: "external" | "embedded";
+  LOCAL_PG_RELAY: string;
+}
+export const harness = bindings as unknown as HarnessBindings & Env;
+
+export async function freshDatabase(source: "migrations" | "schema.sql" | "empty" = "migrations"): Promise<string> {
+  const response = await fetch(`${harness.HARNESS_CONTROL_URL}/databases?source=${source}`, { method: "POST" });
+  if (!response.ok) throw new Error(`could not create a database: ${await response.text()}`);
+  return ((await response.json()) as { url: string }).url;
+}
+
+/** Round trips the relay has carried to this database so far. */
+export async function roundTrips(databaseUrl: string): Promise<number> {
+  const url = new URL(databaseUrl);
+  const key = `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  const response = await fetch(`${harness.HARNESS_CONTROL_URL}/round-trips?key=${encodeURIComponent(key)}`);
+  return ((await response.json()) as { count: number }).count;
+}
+
+/** Runs SQL against a test database through the same Neon driver and relay as the Worker. */
+export async function sql<T = Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const handle = openDatabase({ DATABASE_URL: databaseUrl, LOCAL_PG_RELAY: harness.LOCAL_PG_RELAY });
+  try {
+    const result = await handle.db.$client.query(text, params);
+    return result.rows as T[];
+  } finally {
+    await handle.close();
+  }
+}
+
+export type VendorName = "stripe" | "twilio" | "resend";
+
+/** Fake vendors no other test file shares, steerable at run time. */
+export function vendorScope() {
+  const scope = `s${crypto.randomUUID().slice(0, 8)}`;
+  const base = harness.HARNESS_VENDORS_URL;
+  return {
+    env: {
+      ...FAKE_CREDENTIALS,
+      STRIPE_API_BASE: `${base}/${scope}/stripe`,
+      TWILIO_API_BASE: `${base}/${scope}/twilio`,
+      RESEND_API_BASE: `${base}/${scope}/resend`,
+    },
+    async set(vendor: VendorName, behaviour: { latencyMs?: number; failure?: Failure }) {
+      await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ [vendor]: behaviour }) });
+    },
+    async reset() {
+      const healthy = { latencyMs: 0, failure: null };
+      await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy }) });
+    },
+    async requests(): Promise<{ vendor: VendorName; path: string; startedAt: number }[]> {
+      return (await fetch(`${base}/__requests/${scope}`)).json();
+    },
+  };
+}
+
+/** Calls the Worker's own fetch handler with an environment of the test's choosing. */
+export async function callWorker(path: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const fullEnv = { ...harness, ...env } as Env;
+  const response = await worker.fetch(new Request(`http://portal.test${path}`, init), fullEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
