@@ -2,11 +2,21 @@
 // POST /databases {"source"} makes a fresh database; GET /round-trips?database=... reads
 // the relay's count for it.
 import { createServer } from "node:http";
+import { createServer as createTcpServer, type Socket } from "node:net";
 import type { PostgresServer, DatabaseSource } from "./postgres.ts";
 import type { Relay } from "./relay.ts";
 
 export async function startControlServer(postgres: PostgresServer, relay: Relay) {
   let sequence = 0;
+  // A database that accepts connections and never answers, for timeout tests.
+  const held = new Set<Socket>();
+  const blackHole = createTcpServer((socket) => {
+    held.add(socket);
+    socket.on("close", () => held.delete(socket));
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+  const blackHolePort = (blackHole.address() as { port: number }).port;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://control");
     const reply = (status: number, body: unknown) => {
@@ -18,6 +28,9 @@ export async function startControlServer(postgres: PostgresServer, relay: Relay)
         const source = (url.searchParams.get("source") ?? "migrations") as DatabaseSource;
         const name = `db${++sequence}_${Math.random().toString(36).slice(2, 8)}`;
         return reply(200, { url: await postgres.createDatabase(name, source) });
+      }
+      if (req.method === "GET" && url.pathname === "/black-hole") {
+        return reply(200, { url: `postgresql://postgres@127.0.0.1:${blackHolePort}/postgres` });
       }
       if (req.method === "GET" && url.pathname === "/round-trips") {
         return reply(200, { count: relay.roundTrips(url.searchParams.get("key") ?? "") });
@@ -31,6 +44,10 @@ export async function startControlServer(postgres: PostgresServer, relay: Relay)
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -100,7 +100,11 @@ class FrontendMessageCounter {
   private database = "";
   private started = false;
 
-  constructor(private readonly onRoundTrip: (database: string) => void) {}
+  private readonly onRoundTrip: (database: string) => void;
+
+  constructor(onRoundTrip: (database: string) => void) {
+    this.onRoundTrip = onRoundTrip;
+  }
 
   push(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);

@@ -5,24 +5,32 @@ import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env";
 import * as schema from "./schema";
 
+const CONNECT_TIMEOUT_MS = 5_000;
+const CLOSE_WAIT_MS = 1_000;
+
 export type Database = NeonDatabase<typeof schema>;
 
 export interface DatabaseHandle {
   db: Database;
+  /** The driver's pool, for the few places that speak SQL text directly. */
+  pool: Pool;
   close(): Promise<void>;
 }
 
 export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">): DatabaseHandle {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
   useLocalRelayIfAsked(env);
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 10_000 });
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its socket emits 'error'; without a listener that would
   // be thrown at the isolate. The query that uses it still reports its own failure.
   pool.on("error", () => {});
   let closed: Promise<void> | undefined;
   return {
     db: drizzle({ client: pool, schema }),
-    close: () => (closed ??= pool.end().catch(() => {})),
+    pool,
+    // A connection stuck on a database that never answers would hold end() until its
+    // connect timeout; the request is over by then, so waiting is capped.
+    close: () => (closed ??= Promise.race([pool.end().catch(() => {}), new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS))])),
   };
 }
 

@@ -20,6 +20,11 @@ export async function freshDatabase(source: "migrations" | "schema.sql" | "empty
   return ((await response.json()) as { url: string }).url;
 }
 
+/** A database address that accepts connections and never answers. */
+export async function unresponsiveDatabase(): Promise<string> {
+  return ((await (await fetch(`${harness.HARNESS_CONTROL_URL}/black-hole`)).json()) as { url: string }).url;
+}
+
 /** Round trips the relay has carried to this database so far. */
 export async function roundTrips(databaseUrl: string): Promise<number> {
   const url = new URL(databaseUrl);
@@ -32,7 +37,7 @@ export async function roundTrips(databaseUrl: string): Promise<number> {
 export async function sql<T = Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   const handle = openDatabase({ DATABASE_URL: databaseUrl, LOCAL_PG_RELAY: harness.LOCAL_PG_RELAY });
   try {
-    const result = await handle.db.$client.query(text, params);
+    const result = await handle.pool.query(text, params);
     return result.rows as T[];
   } finally {
     await handle.close();
@@ -65,11 +70,17 @@ export function vendorScope() {
   };
 }
 
-/** Calls the Worker's own fetch handler with an environment of the test's choosing. */
-export async function callWorker(path: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response> {
+/**
+ * Calls the Worker's own fetch handler with an environment of the test's choosing.
+ * `elapsedMs` is the time until the response was ready (what a client waits for); the
+ * call itself returns only after the request's waitUntil work has settled.
+ */
+export async function callWorker(path: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response & { elapsedMs: number }> {
   const ctx = createExecutionContext();
   const fullEnv = { ...harness, ...env } as Env;
+  const started = Date.now();
   const response = await worker.fetch(new Request(`http://portal.test${path}`, init), fullEnv, ctx);
+  const elapsedMs = Date.now() - started;
   await waitOnExecutionContext(ctx);
-  return response;
+  return Object.assign(response, { elapsedMs });
 }

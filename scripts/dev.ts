@@ -1,0 +1,67 @@
+// `npm run dev`: the whole service on this machine with no configuration. Postgres
+// (DATABASE_URL, or an embedded PGlite under .data/), migrations, demo data, the Neon
+// relay, the fake vendors, then `wrangler dev`. Ctrl-C stops all of it.
+import { spawn } from "node:child_process";
+import { FAKE_CREDENTIALS, startFakeVendors } from "./lib/fake-vendors.ts";
+import { applyMigrations, isReachable, useEmbeddedPostgres, type PostgresServer } from "./lib/postgres.ts";
+import { startRelay } from "./lib/relay.ts";
+import { seedDemoData } from "./lib/seed.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const log = (message: string) => console.log(`[dev] ${message}`);
+
+let embedded: PostgresServer | undefined;
+let databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  if (!(await isReachable(databaseUrl))) {
+    console.error("[dev] DATABASE_URL is set but the database does not answer");
+    process.exit(1);
+  }
+  await applyMigrations(databaseUrl);
+  log("database: DATABASE_URL (migrated)");
+} else {
+  embedded = await useEmbeddedPostgres({ dataDir: ".data/pglite", port: Number(process.env.PGLITE_PORT ?? 0) });
+  databaseUrl = embedded.url;
+  log(`database: embedded PGlite in .data/pglite, serving ${databaseUrl} (migrated)`);
+}
+await seedDemoData(databaseUrl);
+log("demo data: seeded");
+
+const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0) });
+log(`neon relay: ws://${relay.address}`);
+const vendors = await startFakeVendors({ port: Number(process.env.FAKE_VENDORS_PORT ?? 0) });
+log(`fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default)`);
+
+const vars: Record<string, string> = {
+  DATABASE_URL: databaseUrl,
+  LOCAL_PG_RELAY: relay.address,
+  ...FAKE_CREDENTIALS,
+  ...vendors.baseUrls("default"),
+};
+const wrangler = spawn(
+  process.execPath,
+  [
+    "node_modules/wrangler/bin/wrangler.js",
+    "dev",
+    "--port", String(port),
+    "--ip", "127.0.0.1",
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+  ],
+  { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
+);
+log(`worker: http://127.0.0.1:${port}  (/api/portal/health, /api/portal/status, /docs)`);
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  wrangler.kill("SIGINT");
+  await new Promise((resolve) => (wrangler.exitCode === null ? wrangler.once("exit", resolve) : resolve(null)));
+  await Promise.allSettled([relay.close(), vendors.close(), embedded?.close()]);
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+wrangler.on("exit", (code) => void stop(code ?? 0));

@@ -1,0 +1,43 @@
+// Demo data for `npm run dev`. Idempotent: fixed ids and keys, so a rerun adds nothing;
+// the demo maintenance window is moved forward only once it has passed.
+import { withClient } from "./postgres.ts";
+
+export const DEMO_ACTOR = "00000000-0000-4000-8000-000000000001";
+
+const FLAGS = [
+  ["portal_analytics", "Analytics", "Usage analytics dashboard for customers", true, 100],
+  ["portal_messaging", "Messaging", "In-portal messaging with the support team", true, 100],
+  ["portal_dark_mode", "Dark mode", "Dark colour scheme toggle", true, 50],
+  ["portal_ai_chat", "AI chat", "AI assistant in the portal (beta)", false, 0],
+] as const;
+
+export async function seedDemoData(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query("BEGIN");
+    for (const [key, name, description, enabled, rollout] of FLAGS) {
+      await client.query(
+        `INSERT INTO feature_flags (key, name, description, enabled, rollout_percentage, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (key) DO NOTHING`,
+        [key, name, description, enabled, rollout, DEMO_ACTOR],
+      );
+    }
+    await client.query(
+      `INSERT INTO maintenance_windows (id, title, description, scheduled_start, scheduled_end, affects_portal, affects_crm, created_by)
+       VALUES ('7d3c9a2e-5b1f-4c8e-9a6d-2f4e8b1c0a01', 'Database upgrade', 'Upgrading to PostgreSQL 17',
+               date_trunc('hour', now()) + interval '3 days 2 hours', date_trunc('hour', now()) + interval '3 days 5 hours', true, false, $1)
+       ON CONFLICT (id) DO UPDATE SET status = 'scheduled', actual_start = NULL, actual_end = NULL,
+         scheduled_start = excluded.scheduled_start, scheduled_end = excluded.scheduled_end
+       WHERE maintenance_windows.scheduled_end < now()`,
+      [DEMO_ACTOR],
+    );
+    await client.query(
+      `INSERT INTO system_status (id, status, component, message, started_at, resolved_at, created_by, metadata)
+       VALUES ('7d3c9a2e-5b1f-4c8e-9a6d-2f4e8b1c0a02', 'degraded', 'stripe', 'Slow API responses',
+               now() - interval '2 days', now() - interval '2 days' + interval '40 minutes', $1,
+               '{"avgResponseTime": 3500, "threshold": 2000}'::jsonb)
+       ON CONFLICT (id) DO NOTHING`,
+      [DEMO_ACTOR],
+    );
+    await client.query("COMMIT");
+  });
+}
