@@ -36,10 +36,15 @@ export async function startRelay(options: { host?: string; port?: number } = {})
       return;
     }
     const tcp = createConnection({ host: targetHost, port: targetPort });
-    const counter = new FrontendMessageCounter((database) => {
-      const key = roundTripKey(target, database);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    });
+    const counter = new FrontendMessageCounter(
+      (database) => {
+        const key = roundTripKey(target, database);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      },
+      // Postgres hangs up after Terminate; PGlite's socket server does not, and would
+      // keep the slot. Hanging up here makes every backend behave like Postgres.
+      () => setImmediate(() => tcp.end()),
+    );
     const pending: Buffer[] = [];
     let connected = false;
     tcp.on("connect", () => {
@@ -101,9 +106,11 @@ class FrontendMessageCounter {
   private started = false;
 
   private readonly onRoundTrip: (database: string) => void;
+  private readonly onTerminate: () => void;
 
-  constructor(onRoundTrip: (database: string) => void) {
+  constructor(onRoundTrip: (database: string) => void, onTerminate: () => void) {
     this.onRoundTrip = onRoundTrip;
+    this.onTerminate = onTerminate;
   }
 
   push(chunk: Buffer): void {
@@ -127,6 +134,7 @@ class FrontendMessageCounter {
       if (this.buffer.length < length + 1) return;
       const type = String.fromCharCode(this.buffer[0]!);
       if (type === "Q" || type === "S") this.onRoundTrip(this.database);
+      if (type === "X") this.onTerminate();
       this.buffer = this.buffer.subarray(length + 1);
     }
   }

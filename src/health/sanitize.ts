@@ -17,7 +17,9 @@ const SCRUBBERS: [RegExp, string][] = [
 ];
 
 export function sanitizeErrorMessage(input: unknown): string {
-  let text = input instanceof Error ? input.message : typeof input === "string" ? input : "unknown error";
+  // Query builders wrap the driver's error ("Failed query: <sql>"); the cause says what failed.
+  const error = input instanceof Error && input.cause instanceof Error ? input.cause : input;
+  let text = error instanceof Error ? error.message : typeof error === "string" ? error : "unknown error";
   // Stack traces and anything after the first line.
   text = text.split(/\r?\n/)[0] ?? "";
   text = text.replace(/\s+at\s+\S+\s*\(.*$/g, "");

@@ -138,6 +138,7 @@ describe("GET /api/portal/health", () => {
     const { response, body } = await getHealth({ DATABASE_URL: "postgresql://portal:s3cret-pw@127.0.0.1:1/portal" });
     expect(response.status).toBe(503);
     expect(body.data.components.database!.status).toBe("unhealthy");
+    expect(body.data.components.database!.message).toMatch(/ECONNREFUSED|refused|connect|closed/i);
     expect(body.data.lastIncident).toBeNull();
     const text = JSON.stringify(body);
     expect(text).not.toContain("s3cret-pw");
