@@ -1,7 +1,7 @@
 // Runs one probe against its threshold: timed, cut off once it is past the unhealthy
 // limit, and classified. Probes never throw; a failure is an unhealthy result.
 import type { HealthStatus } from "../db/schema";
-import { sanitizeErrorMessage } from "./sanitize";
+import { sanitizeErrorMessage } from "../lib/sanitize";
 import { classifyResponseTime, type Threshold } from "./thresholds";
 
 export interface ComponentHealth {

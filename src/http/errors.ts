@@ -5,7 +5,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
 import { failure } from "./envelope";
-import { logEvent } from "./log";
+import { logEvent } from "../lib/log";
+import { sanitizeErrorMessage } from "../lib/sanitize";
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
@@ -30,6 +31,6 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     const code = status === 400 ? "BAD_REQUEST" : status === 401 ? "UNAUTHORIZED" : status === 413 ? "PAYLOAD_TOO_LARGE" : "HTTP_ERROR";
     return c.json(failure(code, error.message || "Request failed", { requestId }), status);
   }
-  logEvent("error", "unhandled_error", { requestId, path: c.req.path, error: error.name, message: error.message });
+  logEvent("error", "unhandled_error", { requestId, path: c.req.path, error: error.name, message: sanitizeErrorMessage(error) });
   return c.json(failure("INTERNAL_ERROR", "An unexpected error occurred", { requestId }), 500);
 }

@@ -3,8 +3,8 @@ import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schem
 import type { AppEnv } from "../env";
 import { success } from "../http/envelope";
 import { ApiError } from "../http/errors";
-import { logEvent } from "../http/log";
-import { sanitizeErrorMessage } from "../health/sanitize";
+import { logEvent } from "../lib/log";
+import { sanitizeErrorMessage } from "../lib/sanitize";
 import { errorResponse, successEnvelope } from "../http/openapi";
 import { buildStatus } from "./build-status";
 import { loadStatusSnapshot } from "./load-status";

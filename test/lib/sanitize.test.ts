@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeErrorMessage } from "../../src/health/sanitize";
+import { sanitizeErrorMessage } from "../../src/lib/sanitize";
 
 describe("sanitizeErrorMessage", () => {
   it.each([

@@ -1,0 +1,89 @@
+import { createExecutionContext } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import { isLoopbackDatabase } from "../../src/db/client";
+import type { Env } from "../../src/env";
+import wranglerConfig from "../../wrangler.toml?raw";
+import { callWorker, harness } from "../support/harness";
+
+type ErrorBody = { success: false; version: string; error: { code: string; message: string; requestId: string } };
+
+describe("error envelope", () => {
+  it("answers an unknown route with 404", async () => {
+    const response = await callWorker("/api/portal/nope", {});
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as ErrorBody;
+    expect(body).toEqual({
+      success: false,
+      version: "v1",
+      error: { code: "NOT_FOUND", message: "No route for GET /api/portal/nope", requestId: expect.any(String) },
+    });
+    expect(response.headers.get("x-request-id")).toBe(body.error.requestId);
+  });
+
+  it("answers a wrong method with 405 and the allowed ones", async () => {
+    const response = await callWorker("/api/portal/status", {}, { method: "POST", body: "{}" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, HEAD");
+    expect(((await response.json()) as ErrorBody).error.code).toBe("METHOD_NOT_ALLOWED");
+  });
+
+  it("answers an unexpected failure with 500, a request id and nothing internal", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const app = createApp();
+    app.get("/boom", () => {
+      throw new Error("connect failed postgresql://admin:hunter2@10.1.2.3/db at Pool.connect (/srv/node_modules/pg/lib/index.js:1:1)");
+    });
+    const response = await app.request("/boom", {}, harness as unknown as Env, createExecutionContext());
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    const body = JSON.parse(text) as ErrorBody;
+    expect(body.error).toEqual({ code: "INTERNAL_ERROR", message: "An unexpected error occurred", requestId: expect.any(String) });
+    const logLine = logged.mock.calls.map((args) => args.join(" ")).join("\n");
+    logged.mockRestore();
+    expect(JSON.parse(logLine)).toMatchObject({ level: "error", event: "unhandled_error", requestId: body.error.requestId });
+    for (const leak of ["hunter2", "10.1.2.3", "node_modules", "postgresql"]) {
+      expect(text).not.toContain(leak);
+      expect(logLine).not.toContain(leak);
+    }
+  });
+
+  it("keeps a caller's request id when it is well-formed", async () => {
+    const response = await callWorker("/api/portal/nope", {}, { headers: { "x-request-id": "trace-abc-123" } });
+    expect(response.headers.get("x-request-id")).toBe("trace-abc-123");
+  });
+});
+
+describe("API documentation", () => {
+  it("serves the generated OpenAPI 3.1 document with both endpoints", async () => {
+    const response = await callWorker("/api/openapi.json", {});
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths).sort()).toEqual(["/api/portal/health", "/api/portal/status"]);
+    expect(Object.keys(document.paths["/api/portal/health"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "503"]));
+  });
+
+  it("serves a readable reference page without external scripts", async () => {
+    const response = await callWorker("/docs", {});
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/text\/html/);
+    const page = await response.text();
+    expect(page).toContain("/api/portal/health");
+    expect(page).toContain("/api/portal/status");
+    expect(page).not.toMatch(/<script[^>]+src=/);
+  });
+});
+
+describe("the local relay switch", () => {
+  it("is honoured only for databases on this machine", () => {
+    expect(isLoopbackDatabase("postgresql://postgres@127.0.0.1:5432/x")).toBe(true);
+    expect(isLoopbackDatabase("postgresql://postgres@localhost/x")).toBe(true);
+    expect(isLoopbackDatabase("postgresql://u:p@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require")).toBe(false);
+    expect(isLoopbackDatabase("not a url")).toBe(false);
+  });
+
+  it("is never part of the deployed configuration", () => {
+    expect(wranglerConfig).not.toContain("LOCAL_PG_RELAY");
+  });
+});
