@@ -19,8 +19,54 @@ CREATE TABLE feature_flags (
   created_at         timestamptz NOT NULL DEFAULT now(),
   updated_at         timestamptz NOT NULL DEFAULT now(),
   created_by         uuid,
-  updated_by         uuid
+  updated_by         uuid,
+  -- Mixed into every bucket hash, so each flag picks its own slice of users.
+  salt               text NOT NULL DEFAULT substr(md5(gen_random_uuid()::text), 1, 16)
+                     CONSTRAINT feature_flags_salt_check CHECK (salt ~ '^[A-Za-z0-9_-]{1,64}$'),
+  -- When the flag last became enabled at 100 % (kept by a trigger); null otherwise.
+  full_rollout_since timestamptz,
+  CONSTRAINT feature_flags_key_check CHECK (key ~ '^[a-z][a-z0-9_]{2,63}$')
 );
+
+-- Gradual rollouts: the flag's percentage is a pure function of the plan and the time.
+-- started_at moves forward by the length of each pause, so a pause stops the clock.
+CREATE TABLE flag_rollouts (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  flag_id          uuid NOT NULL
+                   CONSTRAINT flag_rollouts_flag_id_feature_flags_id_fk REFERENCES feature_flags (id) ON DELETE CASCADE,
+  start_percentage integer NOT NULL,
+  end_percentage   integer NOT NULL,
+  duration_hours   integer NOT NULL,
+  interval_hours   integer NOT NULL,
+  status           text NOT NULL DEFAULT 'active',
+  started_at       timestamptz NOT NULL DEFAULT now(),
+  paused_at        timestamptz,
+  applied_step     integer NOT NULL DEFAULT 0,
+  finished_at      timestamptz,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  created_by       uuid,
+  CONSTRAINT flag_rollouts_percentages_check
+    CHECK (start_percentage BETWEEN 0 AND 100 AND end_percentage BETWEEN 0 AND 100),
+  CONSTRAINT flag_rollouts_timing_check CHECK (interval_hours > 0 AND duration_hours >= interval_hours),
+  CONSTRAINT flag_rollouts_status_check CHECK (status IN ('active', 'paused', 'completed', 'cancelled')),
+  CONSTRAINT flag_rollouts_paused_check CHECK ((status = 'paused') = (paused_at IS NOT NULL))
+);
+-- At most one live plan per flag.
+CREATE UNIQUE INDEX flag_rollouts_live_flag_idx ON flag_rollouts (flag_id) WHERE status IN ('active', 'paused');
+
+-- Every admin change and automatic step, written in the same transaction as the change.
+CREATE TABLE audit_log (
+  id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  actor_id   uuid,
+  action     text NOT NULL,
+  entity     text NOT NULL,
+  entity_key text NOT NULL,
+  before     jsonb,
+  after      jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_key, created_at DESC NULLS LAST);
+CREATE INDEX audit_log_created_at_idx ON audit_log (created_at DESC NULLS LAST);
 
 -- Health probe results, one row a component a check.
 CREATE TABLE health_check_logs (
@@ -115,3 +161,72 @@ LANGUAGE sql VOLATILE AS $$
   VALUES ($1, $2, $3, $4, coalesce($5, '{}'::jsonb))
   RETURNING id
 $$;
+
+-- Flag evaluation in SQL, computing exactly what src/flags/bucket.ts and evaluate.ts compute.
+-- The bucket hash is FNV-1a (32-bit) over the UTF-8 bytes of salt || ':' || id, finished
+-- with MurmurHash3's fmix32, modulo 100. Only documented integer operations are used (no
+-- hashtext(), whose output may change between Postgres versions).
+
+-- (a * b) mod 2^32 for a, b in [0, 2^32), without overflowing bigint.
+CREATE OR REPLACE FUNCTION flag_mul32(a bigint, b bigint)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT ((a * (b & 65535)) + (((a * (b >> 16)) & 65535) << 16)) & 4294967295
+$$;
+CREATE OR REPLACE FUNCTION flag_bucket(salt text, id text)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  input bytea := convert_to(salt || ':' || id, 'UTF8');
+  h bigint := 2166136261;
+BEGIN
+  FOR i IN 0 .. length(input) - 1 LOOP
+    h := ((h # get_byte(input, i)) * 16777619) & 4294967295;
+  END LOOP;
+  h := h # (h >> 16);
+  h := flag_mul32(h, 2246822507);
+  h := h # (h >> 13);
+  h := flag_mul32(h, 3266489909);
+  h := h # (h >> 16);
+  RETURN (h % 100)::integer;
+END
+$$;
+-- The spec's evaluation order: disabled, user allow-list, customer allow-list, rollout.
+-- The rollout hashes the customer id when given (a whole customer sees the same thing),
+-- else the user id; 0 % is always off and 100 % always on; with no id, off.
+CREATE OR REPLACE FUNCTION is_feature_enabled(feature_key text, user_id uuid DEFAULT NULL, customer_id uuid DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce((
+    SELECT CASE
+      WHEN NOT f.enabled THEN false
+      WHEN $2 IS NOT NULL AND $2 = ANY (f.user_ids) THEN true
+      WHEN $3 IS NOT NULL AND $3 = ANY (f.customer_ids) THEN true
+      WHEN f.rollout_percentage >= 100 THEN true
+      WHEN f.rollout_percentage <= 0 THEN false
+      WHEN coalesce($3, $2) IS NULL THEN false
+      ELSE flag_bucket(f.salt, coalesce($3, $2)::text) < f.rollout_percentage
+    END
+    FROM feature_flags f
+    WHERE f.key = $1), false)
+$$;
+-- Remembers since when a flag has been fully on, for the stale-flag report.
+CREATE OR REPLACE FUNCTION feature_flags_track_full_rollout()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.enabled AND NEW.rollout_percentage = 100 THEN
+    IF TG_OP = 'UPDATE' AND OLD.enabled AND OLD.rollout_percentage = 100 THEN
+      NEW.full_rollout_since := OLD.full_rollout_since;
+    ELSE
+      NEW.full_rollout_since := coalesce(NEW.full_rollout_since, now());
+    END IF;
+  ELSE
+    NEW.full_rollout_since := NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER feature_flags_track_full_rollout
+BEFORE INSERT OR UPDATE ON feature_flags
+FOR EACH ROW EXECUTE FUNCTION feature_flags_track_full_rollout();

@@ -1,12 +1,14 @@
 // The spec's four tables. Enumerations are CHECK constraints (not Postgres enums) so the
 // database refuses bad rows exactly as the spec's SQL describes, and stays easy to extend.
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const INCIDENT_STATUSES = ["operational", "degraded", "partial_outage", "major_outage", "maintenance"] as const;
 export const COMPONENTS = ["api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
 export const MAINTENANCE_STATUSES = ["scheduled", "in_progress", "completed", "cancelled"] as const;
 export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
+export const ROLLOUT_STATUSES = ["active", "paused", "completed", "cancelled"] as const;
+export const FLAG_KEY_PATTERN = "^[a-z][a-z0-9_]{2,63}$";
 
 const oneOf = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -27,8 +29,66 @@ export const featureFlags = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     createdBy: uuid("created_by"),
     updatedBy: uuid("updated_by"),
+    // Mixed into every bucket hash, so each flag picks its own slice of users.
+    salt: text("salt").notNull().default(sql`substr(md5(gen_random_uuid()::text), 1, 16)`),
+    // When the flag last became enabled at 100 % (kept by a trigger); null otherwise.
+    fullRolloutSince: timestamp("full_rollout_since", { withTimezone: true }),
   },
-  (t) => [check("feature_flags_rollout_percentage_check", sql`${t.rolloutPercentage} BETWEEN 0 AND 100`)],
+  (t) => [
+    check("feature_flags_rollout_percentage_check", sql`${t.rolloutPercentage} BETWEEN 0 AND 100`),
+    check("feature_flags_key_check", sql`${t.key} ~ ${sql.raw(`'${FLAG_KEY_PATTERN}'`)}`),
+    check("feature_flags_salt_check", sql`${t.salt} ~ '^[A-Za-z0-9_-]{1,64}$'`),
+  ],
+);
+
+// A gradual rollout: the flag's percentage is a pure function of this plan and the time.
+export const flagRollouts = pgTable(
+  "flag_rollouts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    flagId: uuid("flag_id")
+      .notNull()
+      .references(() => featureFlags.id, { onDelete: "cascade" }),
+    startPercentage: integer("start_percentage").notNull(),
+    endPercentage: integer("end_percentage").notNull(),
+    durationHours: integer("duration_hours").notNull(),
+    intervalHours: integer("interval_hours").notNull(),
+    status: text("status", { enum: ROLLOUT_STATUSES }).notNull().default("active"),
+    // Shifted forward by the length of each pause, so a pause stops the clock.
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    pausedAt: timestamp("paused_at", { withTimezone: true }),
+    appliedStep: integer("applied_step").notNull().default(0),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    createdBy: uuid("created_by"),
+  },
+  (t) => [
+    check("flag_rollouts_percentages_check", sql`${t.startPercentage} BETWEEN 0 AND 100 AND ${t.endPercentage} BETWEEN 0 AND 100`),
+    check("flag_rollouts_timing_check", sql`${t.intervalHours} > 0 AND ${t.durationHours} >= ${t.intervalHours}`),
+    check("flag_rollouts_status_check", sql`${t.status} IN (${oneOf(ROLLOUT_STATUSES)})`),
+    check("flag_rollouts_paused_check", sql`(${t.status} = 'paused') = (${t.pausedAt} IS NOT NULL)`),
+    // At most one live plan per flag.
+    uniqueIndex("flag_rollouts_live_flag_idx").on(t.flagId).where(sql`${t.status} IN ('active', 'paused')`),
+  ],
+);
+
+// Every admin change and every automatic step, written in the same transaction as the change.
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    actorId: uuid("actor_id"),
+    action: text("action").notNull(),
+    entity: text("entity").notNull(),
+    entityKey: text("entity_key").notNull(),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("audit_log_entity_idx").on(t.entity, t.entityKey, t.createdAt.desc()),
+    index("audit_log_created_at_idx").on(t.createdAt.desc()),
+  ],
 );
 
 export const systemStatus = pgTable(
@@ -100,6 +160,8 @@ export const healthCheckLogs = pgTable(
 );
 
 export type FeatureFlag = typeof featureFlags.$inferSelect;
+export type FlagRollout = typeof flagRollouts.$inferSelect;
+export type AuditEntry = typeof auditLog.$inferSelect;
 export type SystemStatusRow = typeof systemStatus.$inferSelect;
 export type MaintenanceWindow = typeof maintenanceWindows.$inferSelect;
 export type HealthCheckLog = typeof healthCheckLogs.$inferSelect;

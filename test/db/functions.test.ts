@@ -1,12 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freshDatabase, sql } from "../support/harness";
+import { emptyTables, freshDatabase, sql } from "../support/harness";
 
 let databaseUrl: string;
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
 });
 beforeEach(async () => {
-  await sql(databaseUrl, "TRUNCATE feature_flags, system_status, maintenance_windows, health_check_logs");
+  await emptyTables(databaseUrl);
 });
 
 describe("log_health_check()", () => {
@@ -73,10 +73,12 @@ describe("get_upcoming_maintenance(hours_ahead)", () => {
 
 describe("CHECK constraints refuse bad rows", () => {
   it.each([
-    ["rollout above 100", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('a', 'A', 101)`, "feature_flags_rollout_percentage_check"],
-    ["rollout below 0", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('a', 'A', -1)`, "feature_flags_rollout_percentage_check"],
-    ["duplicate flag key", `INSERT INTO feature_flags (key, name) VALUES ('dup', 'A'), ('dup', 'B')`, "feature_flags_key_unique"],
-    ["flag without a name", `INSERT INTO feature_flags (key) VALUES ('a')`, "null value"],
+    ["rollout above 100", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('flag_a', 'A', 101)`, "feature_flags_rollout_percentage_check"],
+    ["rollout below 0", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('flag_a', 'A', -1)`, "feature_flags_rollout_percentage_check"],
+    ["key that is not snake_case", `INSERT INTO feature_flags (key, name) VALUES ('Portal-Dark', 'A')`, "feature_flags_key_check"],
+    ["rollout step slower than its plan", `INSERT INTO flag_rollouts (flag_id, start_percentage, end_percentage, duration_hours, interval_hours) VALUES (gen_random_uuid(), 0, 100, 12, 24)`, "flag_rollouts_timing_check"],
+    ["duplicate flag key", `INSERT INTO feature_flags (key, name) VALUES ('flag_dup', 'A'), ('flag_dup', 'B')`, "feature_flags_key_unique"],
+    ["flag without a name", `INSERT INTO feature_flags (key) VALUES ('flag_a')`, "null value"],
     ["unknown incident status", `INSERT INTO system_status (component, status) VALUES ('stripe', 'on_fire')`, "system_status_status_check"],
     ["unknown component", `INSERT INTO system_status (component, status) VALUES ('mainframe', 'degraded')`, "system_status_component_check"],
     ["resolved before it started", `INSERT INTO system_status (component, status, started_at, resolved_at) VALUES ('api', 'degraded', now(), now() - interval '1 hour')`, "system_status_resolved_after_start_check"],
@@ -91,8 +93,8 @@ describe("CHECK constraints refuse bad rows", () => {
   });
 
   it("accepts the boundaries and fills the defaults", async () => {
-    await sql(databaseUrl, `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('zero', 'Zero', 0), ('full', 'Full', 100)`);
-    const [flag] = await sql(databaseUrl, `SELECT * FROM feature_flags WHERE key = 'full'`);
+    await sql(databaseUrl, `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('flag_zero', 'Zero', 0), ('flag_full', 'Full', 100)`);
+    const [flag] = await sql(databaseUrl, `SELECT * FROM feature_flags WHERE key = 'flag_full'`);
     expect(flag).toMatchObject({ enabled: false, rollout_percentage: 100, user_ids: [], customer_ids: [], metadata: {} });
     expect(flag!.id).toMatch(/^[0-9a-f-]{36}$/);
     const [window] = await sql(

@@ -15,6 +15,8 @@ const CATALOG_QUERIES = {
                      p.provolatile, l.lanname, regexp_replace(p.prosrc, '\\s+', ' ', 'g') AS body
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
               WHERE n.nspname = 'public' ORDER BY 1, 2`,
+  triggers: `SELECT tgrelid::regclass::text AS table_name, tgname, pg_get_triggerdef(oid) AS definition
+             FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`,
 };
 
 async function catalog(url: string) {
@@ -26,8 +28,16 @@ describe("schema.sql and the migrations", () => {
   it("build identical catalogs", async () => {
     const [fromMigrations, fromSchemaFile] = await Promise.all([freshDatabase("migrations"), freshDatabase("schema.sql")]);
     const [a, b] = await Promise.all([catalog(fromMigrations), catalog(fromSchemaFile)]);
-    expect(a.tables!.map((t) => t.table_name)).toEqual(["feature_flags", "health_check_logs", "maintenance_windows", "system_status"]);
-    expect(a.functions!.map((f) => f.proname)).toEqual(["get_system_status", "get_upcoming_maintenance", "log_health_check"]);
+    expect(a.tables!.map((t) => t.table_name)).toEqual(["audit_log", "feature_flags", "flag_rollouts", "health_check_logs", "maintenance_windows", "system_status"]);
+    expect(a.functions!.map((f) => f.proname)).toEqual([
+      "feature_flags_track_full_rollout",
+      "flag_bucket",
+      "flag_mul32",
+      "get_system_status",
+      "get_upcoming_maintenance",
+      "is_feature_enabled",
+      "log_health_check",
+    ]);
     expect(a.columns!.length).toBeGreaterThan(30);
     expect(b).toEqual(a);
   });

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { callWorker, freshDatabase, roundTrips, sql } from "../support/harness";
+import { emptyTables, callWorker, freshDatabase, roundTrips, sql } from "../support/harness";
 
 type Maintenance = { id: string; title: string; scheduledStart: string; scheduledEnd: string; status: string; affectsPortal: boolean; affectsCRM: boolean };
 type StatusBody = {
@@ -22,7 +22,7 @@ beforeAll(async () => {
   databaseUrl = await freshDatabase();
 });
 beforeEach(async () => {
-  await sql(databaseUrl, "TRUNCATE feature_flags, system_status, maintenance_windows, health_check_logs");
+  await emptyTables(databaseUrl);
 });
 const getStatus = async (env: Record<string, string> = {}) => {
   const response = await callWorker("/api/portal/status", { DATABASE_URL: databaseUrl, ...env });

@@ -20,6 +20,11 @@ export async function freshDatabase(source: "migrations" | "schema.sql" | "empty
   return ((await response.json()) as { url: string }).url;
 }
 
+/** Empties every table, for files that share one database between tests. */
+export async function emptyTables(databaseUrl: string): Promise<void> {
+  await sql(databaseUrl, "TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, maintenance_windows, health_check_logs");
+}
+
 /** A database address that accepts connections and never answers. */
 export async function unresponsiveDatabase(): Promise<string> {
   return ((await (await fetch(`${harness.HARNESS_CONTROL_URL}/black-hole`)).json()) as { url: string }).url;
