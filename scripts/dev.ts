@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { FAKE_CREDENTIALS, startFakeVendors } from "./lib/fake-vendors.ts";
 import { applyMigrations, isReachable, useEmbeddedPostgres, type PostgresServer } from "./lib/postgres.ts";
 import { startRelay } from "./lib/relay.ts";
-import { seedDemoData } from "./lib/seed.ts";
+import { DEMO_ACTOR, seedDemoData } from "./lib/seed.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const log = (message: string) => console.log(`[dev] ${message}`);
@@ -33,6 +33,8 @@ const vendors = await startFakeVendors({ port: Number(process.env.FAKE_VENDORS_P
 log(`fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default)`);
 
 const vars: Record<string, string> = {
+  ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `${DEMO_ACTOR}=dev-admin-token`,
+  FLAG_CLIENT_TOKENS: process.env.FLAG_CLIENT_TOKENS ?? "dev-client-token",
   DATABASE_URL: databaseUrl,
   LOCAL_PG_RELAY: relay.address,
   ...FAKE_CREDENTIALS,
@@ -52,6 +54,7 @@ const wrangler = spawn(
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );
 log(`worker: http://127.0.0.1:${port}  (/api/portal/health, /api/portal/status, /docs)`);
+log(`admin token: ${process.env.ADMIN_TOKENS ? "from ADMIN_TOKENS" : `dev-admin-token (actor ${DEMO_ACTOR})`}; OFREP client token: ${process.env.FLAG_CLIENT_TOKENS ? "from FLAG_CLIENT_TOKENS" : "dev-client-token"}`);
 
 let stopping = false;
 async function stop(code: number) {

@@ -10,6 +10,12 @@ import { handleError } from "./http/errors";
 import { notFoundHandler } from "./http/not-found";
 import { validationHook } from "./http/openapi";
 import { statusRoutes } from "./status/route";
+import { requireAdmin } from "./auth/admin-auth";
+import { auditRoutes } from "./audit/route";
+import { allowListRoutes } from "./flags/routes/allow-lists";
+import { flagRoutes } from "./flags/routes/flags";
+import { rolloutRoutes } from "./flags/routes/rollouts";
+import { ofrepRoutes } from "./ofrep/route";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -22,6 +28,13 @@ export function createApp() {
 
   app.route("/", healthRoutes);
   app.route("/", statusRoutes);
+
+  app.use("/api/admin/*", requireAdmin);
+  app.route("/", flagRoutes);
+  app.route("/", allowListRoutes);
+  app.route("/", rolloutRoutes);
+  app.route("/", auditRoutes);
+  app.route("/", ofrepRoutes);
   mountDocs(app);
 
   app.notFound(notFoundHandler(app));

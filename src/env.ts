@@ -24,6 +24,15 @@ export interface Env {
   HEALTH_VENDOR_DEGRADED_MS?: string;
   HEALTH_VENDOR_UNHEALTHY_MS?: string;
 
+  /** Admin API credentials: `<actor-uuid>=<token>,…`. Secret. */
+  ADMIN_TOKENS?: string;
+  /** OFREP client credentials: `<token>,…`. Secret. */
+  FLAG_CLIENT_TOKENS?: string;
+  /** Most flags the table may hold (the spec's "under 50"). */
+  FLAG_LIMIT?: string;
+  /** Days at 100 % after which a flag is listed as stale. */
+  STALE_FLAG_DAYS?: string;
+
   APP_VERSION?: string;
   BUILD_ID?: string;
   DEPLOYED_AT?: string;
@@ -36,6 +45,8 @@ export interface AppVariables {
   requestStartedAt: number;
   /** This request's database, opened on first use and closed after the response. */
   database: () => Database;
+  /** The authenticated admin's actor id, on admin routes. */
+  actorId: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,9 +1,13 @@
-// The Worker's exports.
+// The Worker's exports: HTTP requests and cron triggers.
 import { createApp } from "./app";
+import { runScheduled } from "./cron/scheduled";
 import type { Env } from "./env";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller.cron, env, new Date(controller.scheduledTime)));
+  },
 } satisfies ExportedHandler<Env>;

@@ -16,6 +16,16 @@ const DOCUMENT_CONFIG = {
 type Operation = { summary?: string; description?: string; tags?: string[]; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> };
 
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A token from ADMIN_TOKENS (`<actor-uuid>=<token>,…`)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "flagClientToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A token from FLAG_CLIENT_TOKENS, for OFREP clients",
+  });
   app.doc31("/api/openapi.json", DOCUMENT_CONFIG);
   app.get("/docs", (c) => {
     const document = app.getOpenAPI31Document(DOCUMENT_CONFIG);

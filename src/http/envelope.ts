@@ -7,8 +7,10 @@ export interface ErrorBody {
   error: { code: string; message: string; requestId?: string; details?: unknown };
 }
 
-export function success<T>(data: T) {
-  return { success: true as const, version: API_VERSION as typeof API_VERSION, data };
+export function success<T>(data: T, warnings: string[] = []) {
+  const body = { success: true as const, version: API_VERSION as typeof API_VERSION, data };
+  // Warnings are for changes that went through but deserve a second look.
+  return warnings.length > 0 ? { ...body, warnings } : body;
 }
 
 export function failure(code: string, message: string, extra: { requestId?: string; details?: unknown } = {}): ErrorBody {

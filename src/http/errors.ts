@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
 import { failure } from "./envelope";
+import { DomainError } from "../lib/domain-error";
 import { logEvent } from "../lib/log";
 import { sanitizeErrorMessage } from "../lib/sanitize";
 
@@ -25,6 +26,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId");
   if (error instanceof ApiError) {
     return c.json(failure(error.code, error.message, { requestId, details: error.details }), error.status);
+  }
+  if (error instanceof DomainError) {
+    const status = error.kind === "not_found" ? 404 : error.kind === "conflict" ? 409 : 400;
+    return c.json(failure(error.code, error.message, { requestId }), status);
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;

@@ -18,13 +18,38 @@ export const ErrorEnvelope = z
   .openapi("Error");
 
 export function successEnvelope<T extends z.ZodType>(data: T, name: string) {
-  return z.object({ success: z.literal(true), version: z.literal("v1"), data }).openapi(name);
+  return z
+    .object({
+      success: z.literal(true),
+      version: z.literal("v1"),
+      data,
+      warnings: z.array(z.string()).optional().openapi({ description: "Present when the change went through but deserves a second look" }),
+    })
+    .openapi(name);
 }
 
 export const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorEnvelope } },
 });
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+/** The error responses every admin route can give. */
+export const adminErrors = {
+  400: errorResponse("Invalid input; the message names the field"),
+  401: errorResponse("Missing or invalid admin token"),
+  500: errorResponse("Unexpected failure"),
+};
+
 
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   if (!result.success) {

@@ -1,0 +1,19 @@
+// Admin routes need `Authorization: Bearer <token>` with a token from ADMIN_TOKENS; the
+// token's actor id is what the change records as created_by / updated_by and in the audit.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/errors";
+import { bearerToken, cachedTokens, matchToken, parseAdminTokens } from "./tokens";
+
+const adminTokens = cachedTokens(parseAdminTokens);
+
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  const actor = token ? await matchToken(token, await adminTokens(c.env.ADMIN_TOKENS)) : null;
+  if (!actor) {
+    c.header("WWW-Authenticate", 'Bearer realm="admin"');
+    throw new ApiError(401, "UNAUTHORIZED", token ? "The bearer token is not valid" : "An admin bearer token is required");
+  }
+  c.set("actorId", actor);
+  await next();
+});

@@ -1,0 +1,47 @@
+// Admin routes for the allow-lists: users and customers who always get the feature.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { success } from "../../http/envelope";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi";
+import { addCustomerToWhitelist, addUserToWhitelist, removeCustomerFromWhitelist, removeUserFromWhitelist } from "../write-flags";
+import { CustomerBody, Flag, KeyCustomerParam, KeyParam, KeyUserParam, UserBody } from "./schemas";
+
+const tags = ["Admin: flags"];
+const security = [{ adminToken: [] }];
+const responses = {
+  200: jsonContent(successEnvelope(Flag, "FlagAllowListChanged"), "The flag after the change (a warning says when nothing changed)"),
+  404: errorResponse("No flag with that key"),
+  ...adminErrors,
+};
+
+export const allowListRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({ method: "post", path: "/api/admin/flags/{key}/users", tags, security, summary: "Allow a user", request: { params: KeyParam, body: jsonBody(UserBody) }, responses }),
+    async (c) => {
+      const change = await addUserToWhitelist(c.get("database")(), c.req.valid("param").key, c.req.valid("json").userId, c.get("actorId"));
+      return c.json(success(change.flag, change.warnings), 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "delete", path: "/api/admin/flags/{key}/users/{userId}", tags, security, summary: "Remove an allowed user", request: { params: KeyUserParam }, responses }),
+    async (c) => {
+      const { key, userId } = c.req.valid("param");
+      const change = await removeUserFromWhitelist(c.get("database")(), key, userId, c.get("actorId"));
+      return c.json(success(change.flag, change.warnings), 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/api/admin/flags/{key}/customers", tags, security, summary: "Allow a customer", request: { params: KeyParam, body: jsonBody(CustomerBody) }, responses }),
+    async (c) => {
+      const change = await addCustomerToWhitelist(c.get("database")(), c.req.valid("param").key, c.req.valid("json").customerId, c.get("actorId"));
+      return c.json(success(change.flag, change.warnings), 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "delete", path: "/api/admin/flags/{key}/customers/{customerId}", tags, security, summary: "Remove an allowed customer", request: { params: KeyCustomerParam }, responses }),
+    async (c) => {
+      const { key, customerId } = c.req.valid("param");
+      const change = await removeCustomerFromWhitelist(c.get("database")(), key, customerId, c.get("actorId"));
+      return c.json(success(change.flag, change.warnings), 200);
+    },
+  );

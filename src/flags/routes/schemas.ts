@@ -1,0 +1,101 @@
+// The flag API's shapes, declared once: they validate requests and document the API.
+import { z } from "@hono/zod-openapi";
+import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../../db/schema";
+
+export const FlagKey = z
+  .string()
+  .regex(new RegExp(FLAG_KEY_PATTERN), "must be snake_case: a lowercase letter, then 2–63 lowercase letters, digits or underscores")
+  .openapi({ example: "portal_dark_mode" });
+
+export const Id = z.uuid().openapi({ example: "3f0e4f7e-6a43-4c1b-9d0c-2d1f5e7a9b10" });
+const Percentage = z.number().int().min(0).max(100);
+const IdList = z.array(Id).max(10_000);
+const Metadata = z.record(z.string(), z.unknown()).openapi({ example: { owner: "growth-team" } });
+
+export const KeyParam = z.object({ key: FlagKey.openapi({ param: { name: "key", in: "path" } }) });
+export const KeyUserParam = KeyParam.extend({ userId: Id.openapi({ param: { name: "userId", in: "path" } }) });
+export const KeyCustomerParam = KeyParam.extend({ customerId: Id.openapi({ param: { name: "customerId", in: "path" } }) });
+
+export const NewFlagBody = z
+  .strictObject({
+    key: FlagKey,
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).nullable().optional(),
+    enabled: z.boolean().optional().openapi({ description: "Master switch; defaults to false" }),
+    rolloutPercentage: Percentage.optional().openapi({ description: "Defaults to 100, as in the spec's table" }),
+    userIds: IdList.optional(),
+    customerIds: IdList.optional(),
+    metadata: Metadata.optional(),
+  })
+  .openapi("NewFlag");
+
+export const FlagPatchBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    enabled: z.boolean().optional(),
+    rolloutPercentage: Percentage.optional().openapi({ description: "Setting it cancels an active gradual rollout" }),
+    userIds: IdList.optional(),
+    customerIds: IdList.optional(),
+    metadata: Metadata.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: "give at least one field to change" })
+  .openapi("FlagPatch");
+
+export const UserBody = z.strictObject({ userId: Id }).openapi("AllowListUser");
+export const CustomerBody = z.strictObject({ customerId: Id }).openapi("AllowListCustomer");
+export const CheckBody = z.strictObject({ userId: Id.optional(), customerId: Id.optional() }).openapi("FlagCheckContext");
+
+export const RolloutBody = z
+  .strictObject({
+    startPercentage: Percentage,
+    endPercentage: Percentage,
+    durationHours: z.number().int().min(1).max(24 * 365),
+    intervalHours: z.number().int().min(1).max(24 * 365),
+  })
+  .refine((plan) => plan.intervalHours <= plan.durationHours, { message: "must not exceed durationHours", path: ["intervalHours"] })
+  .openapi("RolloutPlan", { example: { startPercentage: 0, endPercentage: 100, durationHours: 168, intervalHours: 24 } });
+
+const Rollout = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(ROLLOUT_STATUSES),
+    startPercentage: z.number().int(),
+    endPercentage: z.number().int(),
+    durationHours: z.number().int(),
+    intervalHours: z.number().int(),
+    startedAt: z.string(),
+    pausedAt: z.string().nullable(),
+    step: z.number().int(),
+    totalSteps: z.number().int(),
+    plannedPercentage: z.number().int(),
+    nextStepAt: z.string().nullable(),
+  })
+  .openapi("Rollout");
+
+export const Flag = z
+  .object({
+    key: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    rolloutPercentage: z.number().int(),
+    userIds: z.array(z.string()),
+    customerIds: z.array(z.string()),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    createdBy: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+    fullRolloutSince: z.string().nullable().openapi({ description: "Since when the flag has been enabled at 100 %" }),
+    rollout: Rollout.nullable(),
+  })
+  .openapi("Flag");
+
+export const Evaluation = z
+  .object({
+    enabled: z.boolean(),
+    reason: z.enum(["disabled", "whitelist_user", "whitelist_customer", "rollout"]),
+    bucket: z.number().int().min(0).max(99).nullable().openapi({ description: "The id's rollout bucket for this flag (null without an id)" }),
+  })
+  .openapi("FlagEvaluation");

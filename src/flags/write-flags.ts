@@ -1,0 +1,197 @@
+// Changing flags. Each change is one transaction that locks the flag row, makes the
+// change in SQL and writes its audit row; any error leaves nothing behind.
+import { and, count, eq, inArray, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { featureFlags, flagRollouts, type FeatureFlag, type FlagRollout } from "../db/schema";
+import { recordAudit, type AuditRecord } from "../audit/record";
+import { DomainError } from "../lib/domain-error";
+import { auditSnapshot, flagView, type FlagView } from "./flag-view";
+import { flagNotFound } from "./read-flags";
+
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface NewFlag {
+  key: string;
+  name: string;
+  description?: string | null;
+  enabled?: boolean;
+  rolloutPercentage?: number;
+  userIds?: string[];
+  customerIds?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+export type FlagPatch = Partial<Omit<NewFlag, "key">>;
+
+export interface FlagChange {
+  flag: FlagView;
+  /** Things the caller should know, e.g. that a rollout plan was cancelled. */
+  warnings: string[];
+}
+
+// Any constant works: it names the lock that serializes creations against the budget.
+const FLAG_BUDGET_LOCK = 7_251_002;
+
+const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((id) => id.toLowerCase()))] : undefined);
+
+export async function lockFlag(tx: Transaction, key: string): Promise<FeatureFlag> {
+  const [flag] = await tx.select().from(featureFlags).where(eq(featureFlags.key, key)).for("update");
+  if (!flag) throw flagNotFound(key);
+  return flag;
+}
+
+/** The flag's active or paused rollout plan, if it has one. */
+export async function findLivePlan(tx: Transaction, flagId: string): Promise<FlagRollout | null> {
+  const [plan] = await tx
+    .select()
+    .from(flagRollouts)
+    .where(and(eq(flagRollouts.flagId, flagId), inArray(flagRollouts.status, ["active", "paused"])));
+  return plan ?? null;
+}
+
+export async function createFeatureFlag(
+  db: Database,
+  input: NewFlag,
+  actorId: string | null,
+  options: { flagLimit: number; now?: Date },
+): Promise<FlagView> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${FLAG_BUDGET_LOCK})`);
+    const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(featureFlags);
+    if (total >= options.flagLimit) {
+      throw new DomainError(
+        "conflict",
+        "FLAG_LIMIT_REACHED",
+        `The flag budget of ${options.flagLimit} is used up; remove flags that are fully rolled out before adding more`,
+      );
+    }
+    const [flag] = await tx
+      .insert(featureFlags)
+      .values({
+        key: input.key,
+        name: input.name,
+        description: input.description ?? null,
+        enabled: input.enabled ?? false,
+        rolloutPercentage: input.rolloutPercentage ?? 100,
+        userIds: unique(input.userIds) ?? [],
+        customerIds: unique(input.customerIds) ?? [],
+        metadata: input.metadata ?? {},
+        createdBy: actorId,
+        updatedBy: actorId,
+      })
+      .onConflictDoNothing({ target: featureFlags.key })
+      .returning();
+    if (!flag) throw new DomainError("conflict", "FLAG_EXISTS", `A feature flag with key '${input.key}' already exists`);
+    await recordAudit(tx, { actorId, action: "flag.create", entity: "flag", entityKey: flag.key, before: null, after: auditSnapshot(flag) });
+    return flagView(flag, null, options.now ?? new Date());
+  });
+}
+
+export async function updateFeatureFlag(db: Database, key: string, patch: FlagPatch, actorId: string | null, now = new Date()): Promise<FlagChange> {
+  return db.transaction(async (tx) => {
+    const before = await lockFlag(tx, key);
+    const warnings: string[] = [];
+    const [after] = await tx
+      .update(featureFlags)
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.description !== undefined && { description: patch.description }),
+        ...(patch.enabled !== undefined && { enabled: patch.enabled }),
+        ...(patch.rolloutPercentage !== undefined && { rolloutPercentage: patch.rolloutPercentage }),
+        ...(patch.userIds !== undefined && { userIds: unique(patch.userIds) }),
+        ...(patch.customerIds !== undefined && { customerIds: unique(patch.customerIds) }),
+        ...(patch.metadata !== undefined && { metadata: patch.metadata }),
+        updatedAt: now,
+        updatedBy: actorId,
+      })
+      .where(eq(featureFlags.id, before.id))
+      .returning();
+    const audits: AuditRecord[] = [
+      { actorId, action: "flag.update", entity: "flag", entityKey: key, before: auditSnapshot(before), after: auditSnapshot(after!) },
+    ];
+    if (patch.rolloutPercentage !== undefined) {
+      // Setting the percentage by hand takes over from any plan that would move it again.
+      const [cancelled] = await tx
+        .update(flagRollouts)
+        .set({ status: "cancelled", pausedAt: null, finishedAt: now })
+        .where(and(eq(flagRollouts.flagId, before.id), inArray(flagRollouts.status, ["active", "paused"])))
+        .returning();
+      if (cancelled) {
+        warnings.push("The gradual rollout of this flag was cancelled because its percentage was set by hand");
+        audits.push({
+          actorId,
+          action: "rollout.cancel",
+          entity: "flag",
+          entityKey: key,
+          before: { rolloutId: cancelled.id },
+          after: { rolloutId: cancelled.id, status: "cancelled", reason: "manual_percentage" },
+        });
+      }
+    }
+    await recordAudit(tx, audits);
+    const plan = await findLivePlan(tx, before.id);
+    return { flag: flagView(after!, plan, now), warnings };
+  });
+}
+
+export async function deleteFeatureFlag(db: Database, key: string, actorId: string | null): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await lockFlag(tx, key);
+    await tx.delete(featureFlags).where(eq(featureFlags.id, before.id));
+    await recordAudit(tx, { actorId, action: "flag.delete", entity: "flag", entityKey: key, before: auditSnapshot(before), after: null });
+  });
+}
+
+type ListColumn = "userIds" | "customerIds";
+
+/**
+ * Adds or removes one id in an allow-list. The change is made by the UPDATE itself
+ * (array_append / array_remove on the current row), so concurrent changes all land.
+ */
+async function changeAllowList(
+  db: Database,
+  key: string,
+  list: ListColumn,
+  operation: "add" | "remove",
+  id: string,
+  actorId: string | null,
+  now = new Date(),
+): Promise<FlagChange> {
+  const column = featureFlags[list];
+  const value = id.toLowerCase();
+  return db.transaction(async (tx) => {
+    const before = await lockFlag(tx, key);
+    const [after] = await tx
+      .update(featureFlags)
+      .set({
+        [list]: operation === "add" ? sql`array_append(${column}, ${value}::uuid)` : sql`array_remove(${column}, ${value}::uuid)`,
+        updatedAt: now,
+        updatedBy: actorId,
+      })
+      .where(
+        and(
+          eq(featureFlags.id, before.id),
+          operation === "add" ? sql`NOT (${value}::uuid = ANY (${column}))` : sql`${value}::uuid = ANY (${column})`,
+        ),
+      )
+      .returning();
+    const warnings: string[] = [];
+    if (after) {
+      const action = `flag.${list === "userIds" ? "user" : "customer"}.${operation}`;
+      await recordAudit(tx, { actorId, action, entity: "flag", entityKey: key, before: auditSnapshot(before), after: auditSnapshot(after) });
+    } else {
+      warnings.push(operation === "add" ? "The id was already on the list; nothing changed" : "The id was not on the list; nothing changed");
+    }
+    const plan = await findLivePlan(tx, before.id);
+    return { flag: flagView(after ?? before, plan, now), warnings };
+  });
+}
+
+export const addUserToWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
+  changeAllowList(db, key, "userIds", "add", userId, actorId);
+export const removeUserFromWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
+  changeAllowList(db, key, "userIds", "remove", userId, actorId);
+export const addCustomerToWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
+  changeAllowList(db, key, "customerIds", "add", customerId, actorId);
+export const removeCustomerFromWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
+  changeAllowList(db, key, "customerIds", "remove", customerId, actorId);

@@ -1,0 +1,118 @@
+// OpenFeature Remote Evaluation Protocol (OFREP) v1, so any OpenFeature SDK can read these
+// flags. Errors follow OFREP's own shapes rather than this API's envelope, as clients expect.
+import { createRoute, OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../auth/tokens";
+import type { AppEnv } from "../env";
+import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags";
+import { FlagKey } from "../flags/routes/schemas";
+import { contextFromOfrep, ofrepEvaluate } from "./evaluate";
+
+const clientTokens = cachedTokens(parseClientTokens);
+
+const requireClient = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || !(await matchToken(token, await clientTokens(c.env.FLAG_CLIENT_TOKENS)))) {
+    c.header("WWW-Authenticate", 'Bearer realm="ofrep"');
+    return c.json({ errorDetails: "A valid flag client bearer token is required" }, 401);
+  }
+  await next();
+});
+
+const Context = z
+  .object({
+    targetingKey: z.string().max(256).optional(),
+    userId: z.string().max(256).optional(),
+    customerId: z.string().max(256).optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("OfrepContext");
+const EvaluationRequest = z.object({ context: Context.optional() }).openapi("OfrepEvaluationRequest");
+
+const Success = z
+  .object({
+    key: z.string(),
+    value: z.boolean(),
+    reason: z.enum(["TARGETING_MATCH", "SPLIT", "DEFAULT", "DISABLED"]),
+    variant: z.enum(["on", "off"]),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  })
+  .openapi("OfrepEvaluationSuccess");
+const Failure = z
+  .object({ key: z.string(), errorCode: z.string(), errorDetails: z.string() })
+  .openapi("OfrepEvaluationFailure");
+const BulkFailure = z.object({ errorCode: z.string(), errorDetails: z.string() }).openapi("OfrepBulkFailure");
+
+const ofrepHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join(".") ?? "";
+    const details = `${where ? `${where}: ` : ""}${issue?.message ?? "invalid request"}`;
+    const key = c.req.param("key") ?? "";
+    const code = where.startsWith("context") ? "INVALID_CONTEXT" : "PARSE_ERROR";
+    return c.json(key ? { key, errorCode: code, errorDetails: details } : { errorCode: code, errorDetails: details }, 400);
+  }
+};
+
+const tags = ["OFREP"];
+const security = [{ flagClientToken: [] }];
+const body = { required: false, content: { "application/json": { schema: EvaluationRequest } } };
+
+export const ofrepRoutes = new OpenAPIHono<AppEnv>({ defaultHook: ofrepHook });
+ofrepRoutes.use("/ofrep/*", requireClient);
+ofrepRoutes
+  .openapi(
+    createRoute({
+      method: "post", path: "/ofrep/v1/evaluate/flags/{key}", tags, security, summary: "Evaluate one flag (OFREP)",
+      request: { params: z.object({ key: z.string().openapi({ param: { name: "key", in: "path" } }) }), body },
+      responses: {
+        200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
+        400: { description: "Bad request or context", content: { "application/json": { schema: Failure } } },
+        401: { description: "Missing or invalid client token" },
+        404: { description: "FLAG_NOT_FOUND", content: { "application/json": { schema: Failure } } },
+      },
+    }),
+    async (c) => {
+      const { key } = c.req.valid("param");
+      const flag = FlagKey.safeParse(key).success ? await loadCompiledFlag(c.get("database")(), key) : null;
+      if (!flag) return c.json({ key, errorCode: "FLAG_NOT_FOUND", errorDetails: `No flag with key '${key}'` }, 404);
+      return c.json(ofrepEvaluate(flag, contextFromOfrep(c.req.valid("json")?.context)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/ofrep/v1/evaluate/flags", tags, security, summary: "Evaluate every flag (OFREP bulk)",
+      description: "One database round trip. Answers carry an ETag; send it back in If-None-Match to get 304 while nothing changed.",
+      request: { body },
+      responses: {
+        200: { description: "Every flag, evaluated", content: { "application/json": { schema: z.object({ flags: z.array(Success) }) } } },
+        304: { description: "Not modified since the ETag given" },
+        400: { description: "Bad request or context", content: { "application/json": { schema: BulkFailure } } },
+        401: { description: "Missing or invalid client token" },
+      },
+    }),
+    async (c) => {
+      const context = contextFromOfrep(c.req.valid("json")?.context);
+      const flags = await loadCompiledFlags(c.get("database")());
+      const payload = { flags: flags.map((flag) => ofrepEvaluate(flag, context)) };
+      const text = JSON.stringify(payload);
+      const etag = `"${await sha256Hex(text)}"`;
+      c.header("ETag", etag);
+      c.header("Cache-Control", "private, no-cache");
+      if (ifNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+      return c.json(payload, 200);
+    },
+  );
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t === etag || t === `W/${etag}`;
+  });
+}
