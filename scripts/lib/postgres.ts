@@ -85,7 +85,7 @@ export async function useEmbeddedPostgres(options: { dataDir?: string; port?: nu
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const servers: { server: PGLiteSocketServer; db: PGlite }[] = [];
   const serve = async (db: PGlite, port = 0) => {
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 16 });
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 64 });
     await server.start();
     servers.push({ server, db });
     return `postgresql://postgres@${server.getServerConn()}/postgres`;

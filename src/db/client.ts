@@ -17,10 +17,10 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">): DatabaseHandle {
+export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">, options: { maxConnections?: number } = {}): DatabaseHandle {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
   useLocalRelayIfAsked(env);
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: options.maxConnections ?? 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its socket emits 'error'; without a listener that would
   // be thrown at the isolate. The query that uses it still reports its own failure.
   pool.on("error", () => {});

@@ -1,7 +1,7 @@
 // What tests use to reach the real chain from inside workerd: a fresh database per file,
 // a private scope of fake vendors, the Worker itself, and the relay's round-trip count.
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase, type Database } from "../../src/db/client";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { FAKE_CREDENTIALS, type Failure } from "../../scripts/lib/fake-vendors.ts";
@@ -44,6 +44,16 @@ export async function sql<T = Record<string, unknown>>(databaseUrl: string, text
   try {
     const result = await handle.pool.query(text, params);
     return result.rows as T[];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Runs domain code against a test database through the Worker's own driver path. */
+export async function withDatabase<T>(databaseUrl: string, use: (db: Database) => Promise<T>, maxConnections = 4): Promise<T> {
+  const handle = openDatabase({ DATABASE_URL: databaseUrl, LOCAL_PG_RELAY: harness.LOCAL_PG_RELAY }, { maxConnections });
+  try {
+    return await use(handle.db);
   } finally {
     await handle.close();
   }
