@@ -55,13 +55,34 @@ describe("error envelope", () => {
 });
 
 describe("API documentation", () => {
-  it("serves the generated OpenAPI 3.1 document with both endpoints", async () => {
+  it("serves the generated OpenAPI 3.1 document with every route", async () => {
     const response = await callWorker("/api/openapi.json", {});
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    type Operation = { responses: Record<string, unknown>; security?: Record<string, string[]>[] };
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(document.openapi).toBe("3.1.0");
-    expect(Object.keys(document.paths).sort()).toEqual(["/api/portal/health", "/api/portal/status"]);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/portal/health",
+        "/api/portal/status",
+        "/api/admin/flags",
+        "/api/admin/flags/{key}",
+        "/api/admin/flags/{key}/users/{userId}",
+        "/api/admin/flags/{key}/rollout",
+        "/api/admin/audit",
+        "/ofrep/v1/evaluate/flags/{key}",
+        "/ofrep/v1/evaluate/flags",
+      ]),
+    );
     expect(Object.keys(document.paths["/api/portal/health"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "503"]));
+    expect(document.paths["/api/portal/status"]!.get!.security).toBeUndefined();
+    expect(document.paths["/api/admin/flags"]!.post!.security).toEqual([{ adminToken: [] }]);
+    expect(document.paths["/ofrep/v1/evaluate/flags"]!.post!.security).toEqual([{ flagClientToken: [] }]);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["adminToken", "flagClientToken"]);
   });
 
   it("serves a readable reference page without external scripts", async () => {
