@@ -2,20 +2,20 @@
 // own routes; this file only puts them together.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
-import { databasePerRequest } from "./db/middleware";
-import { mountDocs } from "./docs/route";
-import type { AppEnv } from "./env";
-import { healthRoutes } from "./health/route";
-import { handleError } from "./http/errors";
-import { notFoundHandler } from "./http/not-found";
-import { validationHook } from "./http/openapi";
-import { statusRoutes } from "./status/route";
-import { requireAdmin } from "./auth/admin-auth";
-import { auditRoutes } from "./audit/route";
-import { allowListRoutes } from "./flags/routes/allow-lists";
-import { flagRoutes } from "./flags/routes/flags";
-import { rolloutRoutes } from "./flags/routes/rollouts";
-import { ofrepRoutes } from "./ofrep/route";
+import { databasePerRequest } from "./db/middleware.ts";
+import { mountDocs } from "./docs/route.ts";
+import type { AppEnv } from "./env.ts";
+import { healthRoutes } from "./health/route.ts";
+import { handleError } from "./http/errors.ts";
+import { notFoundHandler } from "./http/not-found.ts";
+import { validationHook } from "./http/openapi.ts";
+import { statusRoutes } from "./status/route.ts";
+import { requireAdmin } from "./auth/admin-auth.ts";
+import { auditRoutes } from "./audit/route.ts";
+import { allowListRoutes } from "./flags/routes/allow-lists.ts";
+import { flagRoutes } from "./flags/routes/flags.ts";
+import { rolloutRoutes } from "./flags/routes/rollouts.ts";
+import { ofrepRoutes } from "./ofrep/route.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

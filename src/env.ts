@@ -1,4 +1,4 @@
-import type { Database } from "./db/client";
+import type { Database } from "./db/client.ts";
 
 // Everything the Worker reads from its environment: bindings, vars and secrets.
 // Defaults live in wrangler.toml [vars]; secrets are set with `wrangler secret put`.

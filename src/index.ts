@@ -1,7 +1,7 @@
 // The Worker's exports: HTTP requests and cron triggers.
-import { createApp } from "./app";
-import { runScheduled } from "./cron/scheduled";
-import type { Env } from "./env";
+import { createApp } from "./app.ts";
+import { runScheduled } from "./cron/scheduled.ts";
+import type { Env } from "./env.ts";
 
 const app = createApp();
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { auditLog, type AuditEntry } from "../db/schema";
+import type { Database } from "../db/client.ts";
+import { auditLog, type AuditEntry } from "../db/schema.ts";
 
 export interface AuditQuery {
   entity?: string;

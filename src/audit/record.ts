@@ -1,6 +1,6 @@
 // Audit rows are written with the transaction that makes the change, never after it.
-import type { Database } from "../db/client";
-import { auditLog } from "../db/schema";
+import type { Database } from "../db/client.ts";
+import { auditLog } from "../db/schema.ts";
 
 type Executor = Pick<Database, "insert">;
 

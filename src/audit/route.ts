@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { success } from "../http/envelope";
-import { adminErrors, jsonContent, successEnvelope } from "../http/openapi";
-import { readAudit } from "./read-audit";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { adminErrors, jsonContent, successEnvelope } from "../http/openapi.ts";
+import { readAudit } from "./read-audit.ts";
 
 const AuditQuery = z.strictObject({
   entity: z.string().max(64).optional().openapi({ example: "flag" }),

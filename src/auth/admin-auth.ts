@@ -1,9 +1,9 @@
 // Admin routes need `Authorization: Bearer <token>` with a token from ADMIN_TOKENS; the
 // token's actor id is what the change records as created_by / updated_by and in the audit.
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
-import { bearerToken, cachedTokens, matchToken, parseAdminTokens } from "./tokens";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../http/errors.ts";
+import { bearerToken, cachedTokens, matchToken, parseAdminTokens } from "./tokens.ts";
 
 const adminTokens = cachedTokens(parseAdminTokens);
 

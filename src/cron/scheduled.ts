@@ -1,10 +1,10 @@
 // The Worker's cron triggers. Each schedule runs its jobs; a failing job is logged and
 // does not stop the others, and each run logs one structured line of what it did.
-import { openDatabase, type Database } from "../db/client";
-import type { Env } from "../env";
-import { applyDueRolloutSteps } from "../flags/rollouts";
-import { logEvent } from "../lib/log";
-import { sanitizeErrorMessage } from "../lib/sanitize";
+import { openDatabase, type Database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { applyDueRolloutSteps } from "../flags/rollouts.ts";
+import { logEvent } from "../lib/log.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 
 export const EVERY_MINUTE = "* * * * *";
 

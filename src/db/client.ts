@@ -2,8 +2,8 @@
 // the caller ends it after the response with ctx.waitUntil(close()).
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
-import type { Env } from "../env";
-import * as schema from "./schema";
+import type { Env } from "../env.ts";
+import * as schema from "./schema.ts";
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const CLOSE_WAIT_MS = 1_000;

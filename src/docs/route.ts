@@ -2,7 +2,7 @@
 // server: no script from a CDN, so it works offline and under a strict CSP.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { html, raw } from "hono/html";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../env.ts";
 
 const DOCUMENT_CONFIG = {
   openapi: "3.1.0",

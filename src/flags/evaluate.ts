@@ -1,6 +1,6 @@
 // Flag evaluation, in memory: the spec's order (disabled, user allow-list, customer
 // allow-list, rollout). is_feature_enabled() in SQL answers exactly the same.
-import { bucketFrom, saltState } from "./bucket";
+import { bucketFrom, saltState } from "./bucket.ts";
 
 export interface EvaluationContext {
   userId?: string | null;

@@ -1,11 +1,11 @@
 // Reading flags: the spec's evaluation API and the admin listings. Evaluating many flags
 // for one request loads them in one query and evaluates in memory.
 import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { featureFlags, flagRollouts } from "../db/schema";
-import { DomainError } from "../lib/domain-error";
-import { compileFlag, evaluateFlag, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate";
-import { flagView, type FlagView } from "./flag-view";
+import type { Database } from "../db/client.ts";
+import { featureFlags, flagRollouts } from "../db/schema.ts";
+import { DomainError } from "../lib/domain-error.ts";
+import { compileFlag, evaluateFlag, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
+import { flagView, type FlagView } from "./flag-view.ts";
 
 const LIVE = ["active", "paused"] as const;
 

@@ -1,13 +1,13 @@
 // One round of health checks: the database and the three vendors, all at once.
 // The database probe is the lastIncident query itself, so /health costs one round trip.
 import { desc } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { systemStatus, type Component, type IncidentStatus } from "../db/schema";
-import type { Env } from "../env";
-import { overallStatus, type OverallStatus } from "./overall";
-import { runProbe, type Clock, type ComponentHealth } from "./probe";
-import type { Thresholds } from "./thresholds";
-import { callVendor, VENDOR_PROBES, type VendorComponent } from "./vendors";
+import type { Database } from "../db/client.ts";
+import { systemStatus, type Component, type IncidentStatus } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { overallStatus, type OverallStatus } from "./overall.ts";
+import { runProbe, type Clock, type ComponentHealth } from "./probe.ts";
+import type { Thresholds } from "./thresholds.ts";
+import { callVendor, VENDOR_PROBES, type VendorComponent } from "./vendors.ts";
 
 export interface LastIncident {
   component: Component;

@@ -1,5 +1,5 @@
 // The spec's rules for the overall state and the HTTP code that carries it.
-import type { HealthStatus } from "../db/schema";
+import type { HealthStatus } from "../db/schema.ts";
 
 export type OverallStatus = "operational" | "degraded" | "partial_outage" | "major_outage";
 

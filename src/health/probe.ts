@@ -1,8 +1,8 @@
 // Runs one probe against its threshold: timed, cut off once it is past the unhealthy
 // limit, and classified. Probes never throw; a failure is an unhealthy result.
-import type { HealthStatus } from "../db/schema";
-import { sanitizeErrorMessage } from "../lib/sanitize";
-import { classifyResponseTime, type Threshold } from "./thresholds";
+import type { HealthStatus } from "../db/schema.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+import { classifyResponseTime, type Threshold } from "./thresholds.ts";
 
 export interface ComponentHealth {
   status: HealthStatus;

@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema";
-import type { AppEnv } from "../env";
-import { success } from "../http/envelope";
-import { errorResponse, successEnvelope } from "../http/openapi";
-import { checkHealth } from "./check-health";
-import { httpStatusFor } from "./overall";
-import { thresholdsFromEnv } from "./thresholds";
+import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema.ts";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { checkHealth } from "./check-health.ts";
+import { httpStatusFor } from "./overall.ts";
+import { thresholdsFromEnv } from "./thresholds.ts";
 
 const ComponentHealth = z
   .object({

@@ -1,7 +1,7 @@
 // The spec's threshold table. A probe is healthy below `degradedMs`, degraded from there
 // up to and including `unhealthyMs`, and unhealthy beyond it (where it is also cut off).
-import { positiveIntegerOr, type Env } from "../env";
-import type { HealthStatus } from "../db/schema";
+import { positiveIntegerOr, type Env } from "../env.ts";
+import type { HealthStatus } from "../db/schema.ts";
 
 export interface Threshold {
   degradedMs: number;

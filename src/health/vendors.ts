@@ -1,6 +1,6 @@
 // The three vendor probes: each a cheap authenticated read, as the spec names them.
-import type { Env } from "../env";
-import { ProbeFailure } from "./probe";
+import type { Env } from "../env.ts";
+import { ProbeFailure } from "./probe.ts";
 
 export type VendorComponent = "stripe" | "twilio" | "email";
 

@@ -3,11 +3,11 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../env";
-import { failure } from "./envelope";
-import { DomainError } from "../lib/domain-error";
-import { logEvent } from "../lib/log";
-import { sanitizeErrorMessage } from "../lib/sanitize";
+import type { AppEnv } from "../env.ts";
+import { failure } from "./envelope.ts";
+import { DomainError } from "../lib/domain-error.ts";
+import { logEvent } from "../lib/log.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;

@@ -1,8 +1,8 @@
 // Hono answers 404 for any unmatched method+path. A path that exists under another
 // method deserves 405 with an Allow header instead, so the routes table is consulted.
 import type { Context, Hono } from "hono";
-import type { AppEnv } from "../env";
-import { failure } from "./envelope";
+import type { AppEnv } from "../env.ts";
+import { failure } from "./envelope.ts";
 
 type RouteTable = Pick<Hono, "routes">;
 

@@ -1,8 +1,8 @@
 // Shared OpenAPI pieces: the envelope schemas every route declares, and the validation
 // hook that turns a zod failure into the error envelope.
 import { z, type Hook } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { failure } from "./envelope";
+import type { AppEnv } from "../env.ts";
+import { failure } from "./envelope.ts";
 
 export const ErrorEnvelope = z
   .object({

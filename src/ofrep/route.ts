@@ -2,11 +2,11 @@
 // flags. Errors follow OFREP's own shapes rather than this API's envelope, as clients expect.
 import { createRoute, OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../auth/tokens";
-import type { AppEnv } from "../env";
-import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags";
-import { FlagKey } from "../flags/routes/schemas";
-import { contextFromOfrep, ofrepEvaluate } from "./evaluate";
+import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../auth/tokens.ts";
+import type { AppEnv } from "../env.ts";
+import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
+import { FlagKey } from "../flags/routes/schemas.ts";
+import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
 
 const clientTokens = cachedTokens(parseClientTokens);
 

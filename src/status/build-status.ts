@@ -1,7 +1,7 @@
 // Turns a snapshot into the spec's /api/portal/status answer.
-import type { IncidentStatus } from "../db/schema";
-import type { StatusSnapshot } from "./load-status";
-import type { VersionInfo } from "./version";
+import type { IncidentStatus } from "../db/schema.ts";
+import type { StatusSnapshot } from "./load-status.ts";
+import type { VersionInfo } from "./version.ts";
 
 const SEVERITY: IncidentStatus[] = ["operational", "maintenance", "degraded", "partial_outage", "major_outage"];
 

@@ -1,8 +1,8 @@
 // Everything /api/portal/status shows, read in a single statement: the current portal
 // window, the next week's windows, every flag and the open incidents.
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
-import type { Component, IncidentStatus } from "../db/schema";
+import type { Database } from "../db/client.ts";
+import type { Component, IncidentStatus } from "../db/schema.ts";
 
 export const UPCOMING_MAINTENANCE_HOURS = 168;
 

@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema";
-import type { AppEnv } from "../env";
-import { success } from "../http/envelope";
-import { ApiError } from "../http/errors";
-import { logEvent } from "../lib/log";
-import { sanitizeErrorMessage } from "../lib/sanitize";
-import { errorResponse, successEnvelope } from "../http/openapi";
-import { buildStatus } from "./build-status";
-import { loadStatusSnapshot } from "./load-status";
-import { versionInfo } from "./version";
+import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { ApiError } from "../http/errors.ts";
+import { logEvent } from "../lib/log.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { buildStatus } from "./build-status.ts";
+import { loadStatusSnapshot } from "./load-status.ts";
+import { versionInfo } from "./version.ts";
 
 const Maintenance = z
   .object({

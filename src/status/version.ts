@@ -1,6 +1,6 @@
 // What is deployed: the app version baked in at build time, and the build id and deploy
 // time from Workers version metadata (or explicit vars, which win when set).
-import type { Env } from "../env";
+import type { Env } from "../env.ts";
 
 declare const __APP_VERSION__: string | undefined;
 

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emptyTables, freshDatabase, sql } from "../support/harness";
+import { emptyTables, freshDatabase, sql } from "../support/harness.ts";
 
 let databaseUrl: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // schema.sql is the readable copy of the schema; the migrations are what deployments
 // apply. Both are built into fresh databases here and their catalogs must be identical.
 import { describe, expect, it } from "vitest";
-import { freshDatabase, sql } from "../support/harness";
+import { freshDatabase, sql } from "../support/harness.ts";
 
 const CATALOG_QUERIES = {
   tables: `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,

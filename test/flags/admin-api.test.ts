@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACTOR, adminClient, OTHER_ACTOR } from "../support/admin";
-import { addUserToWhitelist } from "../../src/flags/write-flags";
-import { emptyTables, freshDatabase, sql, withDatabase } from "../support/harness";
+import { ACTOR, adminClient, OTHER_ACTOR } from "../support/admin.ts";
+import { addUserToWhitelist } from "../../src/flags/write-flags.ts";
+import { emptyTables, freshDatabase, sql, withDatabase } from "../support/harness.ts";
 
 let databaseUrl: string;
 const admin = adminClient(() => databaseUrl, { FLAG_LIMIT: "5" });

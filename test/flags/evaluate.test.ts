@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bucketOf } from "../../src/flags/bucket";
-import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate";
-import { seededUuids } from "../support/random";
+import { bucketOf } from "../../src/flags/bucket.ts";
+import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate.ts";
+import { seededUuids } from "../support/random.ts";
 import golden from "./golden-vectors.json";
 
 const USER = "11111111-1111-4111-8111-111111111111";

@@ -1,11 +1,11 @@
 // The spec's library API, called as plain functions with a database handle.
 import { beforeAll, describe, expect, it } from "vitest";
-import { bucketOf } from "../../src/flags/bucket";
-import { checkFeatureFlag, getEnabledFeatures, isFeatureEnabled } from "../../src/flags/read-flags";
-import { addCustomerToWhitelist, createFeatureFlag, deleteFeatureFlag, removeCustomerFromWhitelist, updateFeatureFlag } from "../../src/flags/write-flags";
-import { gradualRollout } from "../../src/flags/rollouts";
-import { freshDatabase, roundTrips, withDatabase } from "../support/harness";
-import { seededUuids } from "../support/random";
+import { bucketOf } from "../../src/flags/bucket.ts";
+import { checkFeatureFlag, getEnabledFeatures, isFeatureEnabled } from "../../src/flags/read-flags.ts";
+import { addCustomerToWhitelist, createFeatureFlag, deleteFeatureFlag, removeCustomerFromWhitelist, updateFeatureFlag } from "../../src/flags/write-flags.ts";
+import { gradualRollout } from "../../src/flags/rollouts.ts";
+import { freshDatabase, roundTrips, withDatabase } from "../support/harness.ts";
+import { seededUuids } from "../support/random.ts";
 
 const ADMIN = "00000000-0000-4000-8000-0000000000c3";
 let databaseUrl: string;

@@ -1,9 +1,9 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runScheduled } from "../../src/cron/scheduled";
-import { applyDueRolloutSteps } from "../../src/flags/rollouts";
-import { nextStepAt, percentageAt, percentageAtStep, stepAt, totalSteps } from "../../src/flags/rollout-plan";
-import { adminClient } from "../support/admin";
-import { emptyTables, freshDatabase, harness, sql, withDatabase } from "../support/harness";
+import { runScheduled } from "../../src/cron/scheduled.ts";
+import { applyDueRolloutSteps } from "../../src/flags/rollouts.ts";
+import { nextStepAt, percentageAt, percentageAtStep, stepAt, totalSteps } from "../../src/flags/rollout-plan.ts";
+import { adminClient } from "../support/admin.ts";
+import { emptyTables, freshDatabase, harness, sql, withDatabase } from "../support/harness.ts";
 
 const HOUR = 3_600_000;
 

@@ -1,9 +1,9 @@
 // is_feature_enabled() and flag_bucket() in Postgres must answer exactly what the
 // TypeScript evaluator answers.
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate";
-import { freshDatabase, sql } from "../support/harness";
-import { seededRandom, seededUuids } from "../support/random";
+import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate.ts";
+import { freshDatabase, sql } from "../support/harness.ts";
+import { seededRandom, seededUuids } from "../support/random.ts";
 import golden from "./golden-vectors.json";
 
 let databaseUrl: string;

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { callWorker, freshDatabase, roundTrips, sql, unresponsiveDatabase, vendorScope } from "../support/harness";
+import { callWorker, freshDatabase, roundTrips, sql, unresponsiveDatabase, vendorScope } from "../support/harness.ts";
 
 // Short thresholds keep the suite fast; the boundaries themselves are tested in rules.test.ts.
 const FAST = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { httpStatusFor, overallStatus } from "../../src/health/overall";
-import { runProbe } from "../../src/health/probe";
-import { classifyResponseTime, DEFAULT_THRESHOLDS, thresholdsFromEnv } from "../../src/health/thresholds";
-import type { Env } from "../../src/env";
+import { httpStatusFor, overallStatus } from "../../src/health/overall.ts";
+import { runProbe } from "../../src/health/probe.ts";
+import { classifyResponseTime, DEFAULT_THRESHOLDS, thresholdsFromEnv } from "../../src/health/thresholds.ts";
+import type { Env } from "../../src/env.ts";
 
 describe("threshold boundaries (the spec's table)", () => {
   const { database, vendor } = DEFAULT_THRESHOLDS;

@@ -1,10 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
-import { isLoopbackDatabase } from "../../src/db/client";
-import type { Env } from "../../src/env";
+import { createApp } from "../../src/app.ts";
+import { isLoopbackDatabase } from "../../src/db/client.ts";
+import type { Env } from "../../src/env.ts";
 import wranglerConfig from "../../wrangler.toml?raw";
-import { callWorker, harness } from "../support/harness";
+import { callWorker, harness } from "../support/harness.ts";
 
 type ErrorBody = { success: false; version: string; error: { code: string; message: string; requestId: string } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeErrorMessage } from "../../src/lib/sanitize";
+import { sanitizeErrorMessage } from "../../src/lib/sanitize.ts";
 
 describe("sanitizeErrorMessage", () => {
   it.each([

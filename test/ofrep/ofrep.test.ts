@@ -2,11 +2,11 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { OpenFeature } from "@openfeature/server-sdk";
 import { OFREPProvider } from "@openfeature/ofrep-provider";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Env } from "../../src/env";
-import worker from "../../src/index";
-import { bucketOf } from "../../src/flags/bucket";
-import { callWorker, freshDatabase, harness, roundTrips, sql } from "../support/harness";
-import { seededUuids } from "../support/random";
+import type { Env } from "../../src/env.ts";
+import worker from "../../src/index.ts";
+import { bucketOf } from "../../src/flags/bucket.ts";
+import { callWorker, freshDatabase, harness, roundTrips, sql } from "../support/harness.ts";
+import { seededUuids } from "../support/random.ts";
 
 const CLIENT_TOKEN = "test-client-token";
 const VIP = "12121212-0000-4000-8000-000000000001";

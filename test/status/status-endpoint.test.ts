@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emptyTables, callWorker, freshDatabase, roundTrips, sql } from "../support/harness";
+import { emptyTables, callWorker, freshDatabase, roundTrips, sql } from "../support/harness.ts";
 
 type Maintenance = { id: string; title: string; scheduledStart: string; scheduledEnd: string; status: string; affectsPortal: boolean; affectsCRM: boolean };
 type StatusBody = {

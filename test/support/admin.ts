@@ -1,5 +1,5 @@
 // Calling the admin API as a test actor.
-import { callWorker } from "./harness";
+import { callWorker } from "./harness.ts";
 
 export const ACTOR = "00000000-0000-4000-8000-0000000000a1";
 export const OTHER_ACTOR = "00000000-0000-4000-8000-0000000000b2";

@@ -1,9 +1,9 @@
 // What tests use to reach the real chain from inside workerd: a fresh database per file,
 // a private scope of fake vendors, the Worker itself, and the relay's round-trip count.
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
-import { openDatabase, type Database } from "../../src/db/client";
-import type { Env } from "../../src/env";
-import worker from "../../src/index";
+import { openDatabase, type Database } from "../../src/db/client.ts";
+import type { Env } from "../../src/env.ts";
+import worker from "../../src/index.ts";
 import { FAKE_CREDENTIALS, type Failure } from "../../scripts/lib/fake-vendors.ts";
 
 interface HarnessBindings {

@@ -1,10 +1,10 @@
 // Admin routes for the allow-lists: users and customers who always get the feature.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env";
-import { success } from "../../http/envelope";
-import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi";
-import { addCustomerToWhitelist, addUserToWhitelist, removeCustomerFromWhitelist, removeUserFromWhitelist } from "../write-flags";
-import { CustomerBody, Flag, KeyCustomerParam, KeyParam, KeyUserParam, UserBody } from "./schemas";
+import type { AppEnv } from "../../env.ts";
+import { success } from "../../http/envelope.ts";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
+import { addCustomerToWhitelist, addUserToWhitelist, removeCustomerFromWhitelist, removeUserFromWhitelist } from "../write-flags.ts";
+import { CustomerBody, Flag, KeyCustomerParam, KeyParam, KeyUserParam, UserBody } from "./schemas.ts";
 
 const tags = ["Admin: flags"];
 const security = [{ adminToken: [] }];

@@ -1,12 +1,12 @@
 // Admin routes for the flags themselves: list, create, read, change, delete, check, stale.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env";
-import { positiveIntegerOr } from "../../env";
-import { success } from "../../http/envelope";
-import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi";
-import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "../read-flags";
-import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "../write-flags";
-import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas";
+import type { AppEnv } from "../../env.ts";
+import { positiveIntegerOr } from "../../env.ts";
+import { success } from "../../http/envelope.ts";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
+import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "../read-flags.ts";
+import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "../write-flags.ts";
+import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas.ts";
 
 const tags = ["Admin: flags"];
 const security = [{ adminToken: [] }];

@@ -1,6 +1,6 @@
 // The flag API's shapes, declared once: they validate requests and document the API.
 import { z } from "@hono/zod-openapi";
-import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../../db/schema";
+import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../../db/schema.ts";
 
 export const FlagKey = z
   .string()
