@@ -1,35 +1,62 @@
 // The HTTP application: middleware, routes, the error envelope. Each domain brings its
 // own routes; this file only puts them together.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import { auditRoutes } from "./audit/route.ts";
+import { requireAdmin } from "./auth/admin-auth.ts";
 import { databasePerRequest } from "./db/middleware.ts";
 import { mountDocs } from "./docs/route.ts";
+import { edgeCache } from "./edge/edge-cache.ts";
+import { HEALTH_CACHE, STATUS_CACHE } from "./edge/public-policies.ts";
+import { purgeOnWrite } from "./edge/purge-on-write.ts";
+import { publicLimit, rateLimit } from "./edge/rate-limit.ts";
 import type { AppEnv } from "./env.ts";
-import { healthRoutes } from "./health/route.ts";
-import { handleError } from "./http/errors.ts";
-import { notFoundHandler } from "./http/not-found.ts";
-import { validationHook } from "./http/openapi.ts";
-import { statusRoutes } from "./status/route.ts";
-import { requireAdmin } from "./auth/admin-auth.ts";
-import { auditRoutes } from "./audit/route.ts";
 import { allowListRoutes } from "./flags/routes/allow-lists.ts";
 import { flagRoutes } from "./flags/routes/flags.ts";
 import { rolloutRoutes } from "./flags/routes/rollouts.ts";
+import { healthRoutes } from "./health/route.ts";
+import { accessLog } from "./http/access-log.ts";
+import { handleError } from "./http/errors.ts";
+import { notFoundHandler } from "./http/not-found.ts";
+import { validationHook } from "./http/openapi.ts";
+import { setLogLevel } from "./lib/log.ts";
 import { ofrepRoutes } from "./ofrep/route.ts";
+import { statusRoutes } from "./status/route.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(async (c, next) => {
     c.set("requestStartedAt", Date.now());
+    setLogLevel(c.env.LOG_LEVEL);
     await next();
   });
   app.use(requestId());
+  app.use(accessLog);
+  app.use(timing({ totalDescription: "total" }));
+  // Public answers may be embedded by status pages on other origins (CORP cross-origin);
+  // admin answers need a bearer token, which no cross-origin embed can send.
+  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
   app.use(databasePerRequest);
 
+  // Public endpoints: readable from any origin, limited per client, cached at the edge.
+  app.use(
+    "/api/portal/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "HEAD", "OPTIONS"],
+      exposeHeaders: ["ETag", "Age", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-Id", "Server-Timing"],
+      maxAge: 86_400,
+    }),
+  );
+  app.use("/api/portal/health", rateLimit({ scope: "health", limit: publicLimit }), edgeCache(HEALTH_CACHE, () => app));
+  app.use("/api/portal/status", rateLimit({ scope: "status", limit: publicLimit }), edgeCache(STATUS_CACHE, () => app));
   app.route("/", healthRoutes);
   app.route("/", statusRoutes);
 
-  app.use("/api/admin/*", requireAdmin);
+  app.use("/api/admin/*", requireAdmin, purgeOnWrite);
   app.route("/", flagRoutes);
   app.route("/", allowListRoutes);
   app.route("/", rolloutRoutes);

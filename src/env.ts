@@ -33,6 +33,19 @@ export interface Env {
   /** Days at 100 % after which a flag is listed as stale. */
   STALE_FLAG_DAYS?: string;
 
+  /** Durable Object namespace of the per-client rate limiters. */
+  RATE_LIMITER?: DurableObjectNamespace<import("./edge/rate-limiter-object.ts").RateLimiter>;
+  /** Requests a minute per client for each public endpoint (the spec's 60). */
+  RATE_LIMIT_PER_MINUTE?: string;
+  /** Requests a minute per OFREP client token. */
+  OFREP_RATE_LIMIT_PER_MINUTE?: string;
+  /** "off" bypasses the edge cache (for tests and debugging). */
+  EDGE_CACHE?: string;
+  /** Overrides the cache key namespace (defaults to the deployed version id). */
+  CACHE_NAMESPACE?: string;
+  /** debug | info | warn | error; default info. */
+  LOG_LEVEL?: string;
+
   APP_VERSION?: string;
   BUILD_ID?: string;
   DEPLOYED_AT?: string;
@@ -47,6 +60,8 @@ export interface AppVariables {
   database: () => Database;
   /** The authenticated admin's actor id, on admin routes. */
   actorId: string;
+  /** The authenticated OFREP client (a token fingerprint), on OFREP routes. */
+  flagClient: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,13 +1,17 @@
-// The Worker's exports: HTTP requests and cron triggers.
+// The Worker's exports: HTTP requests, cron triggers and the Durable Object classes.
 import { createApp } from "./app.ts";
 import { runScheduled } from "./cron/scheduled.ts";
 import type { Env } from "./env.ts";
+import { setLogLevel } from "./lib/log.ts";
+
+export { RateLimiter } from "./edge/rate-limiter-object.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
+    setLogLevel(env.LOG_LEVEL);
     ctx.waitUntil(runScheduled(controller.cron, env, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;

@@ -24,10 +24,16 @@ export async function parseAdminTokens(config: string | undefined): Promise<Toke
   return entries;
 }
 
-/** `FLAG_CLIENT_TOKENS`: `<token>,…`; the value is the token's position, for logs. */
+/** `FLAG_CLIENT_TOKENS`: `<token>,…`; the value is a fingerprint of the token, safe to log and to rate-limit by. */
 export async function parseClientTokens(config: string | undefined): Promise<TokenEntry<string>[]> {
   const tokens = (config ?? "").split(",").map((t) => t.trim()).filter(Boolean);
-  return Promise.all(tokens.map(async (token, i) => ({ digest: await digest(token), value: `client-${i + 1}` })));
+  return Promise.all(
+    tokens.map(async (token) => {
+      const hash = await digest(token);
+      const fingerprint = [...new Uint8Array(hash)].slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join("");
+      return { digest: hash, value: `token:${fingerprint}` };
+    }),
+  );
 }
 
 export async function matchToken<T>(presented: string, entries: TokenEntry<T>[]): Promise<T | null> {

@@ -3,6 +3,8 @@ import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema.ts"
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { setMetric } from "hono/timing";
+import { singleFlight } from "../edge/single-flight.ts";
 import { checkHealth } from "./check-health.ts";
 import { httpStatusFor } from "./overall.ts";
 import { thresholdsFromEnv } from "./thresholds.ts";
@@ -50,18 +52,25 @@ export const healthRoute = createRoute({
   responses: {
     200: { description: "Operational or degraded", content: { "application/json": { schema: HealthEnvelope } } },
     503: { description: "Partial or major outage", content: { "application/json": { schema: HealthEnvelope } } },
+    429: errorResponse("Over the client's rate limit; see Retry-After"),
     500: errorResponse("Unexpected failure"),
   },
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
-  const report = await checkHealth({
-    database: c.get("database"),
-    env: c.env,
-    fetch: (input, init) => fetch(input, init),
-    clock: Date.now,
-    thresholds: thresholdsFromEnv(c.env),
-    requestStartedAt: c.get("requestStartedAt"),
-  });
+  // Concurrent cache misses in this isolate share one probe round.
+  const report = await singleFlight("health", () =>
+    checkHealth({
+      database: c.get("database"),
+      env: c.env,
+      fetch: (input, init) => fetch(input, init),
+      clock: Date.now,
+      thresholds: thresholdsFromEnv(c.env),
+      requestStartedAt: c.get("requestStartedAt"),
+    }),
+  );
+  const { database, stripe, twilio, email } = report.components;
+  setMetric(c, "db", database.responseTime, "database probe");
+  setMetric(c, "probes", Math.max(database.responseTime, stripe.responseTime, twilio.responseTime, email.responseTime), "probe round");
   return c.json(success(report), httpStatusFor(report.status));
 });

@@ -7,15 +7,18 @@ import type { AppEnv } from "../env.ts";
 import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
 import { FlagKey } from "../flags/routes/schemas.ts";
 import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
+import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
 
 const clientTokens = cachedTokens(parseClientTokens);
 
 const requireClient = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  if (!token || !(await matchToken(token, await clientTokens(c.env.FLAG_CLIENT_TOKENS)))) {
+  const client = token ? await matchToken(token, await clientTokens(c.env.FLAG_CLIENT_TOKENS)) : null;
+  if (!client) {
     c.header("WWW-Authenticate", 'Bearer realm="ofrep"');
     return c.json({ errorDetails: "A valid flag client bearer token is required" }, 401);
   }
+  c.set("flagClient", client);
   await next();
 });
 
@@ -59,7 +62,7 @@ const security = [{ flagClientToken: [] }];
 const body = { required: false, content: { "application/json": { schema: EvaluationRequest } } };
 
 export const ofrepRoutes = new OpenAPIHono<AppEnv>({ defaultHook: ofrepHook });
-ofrepRoutes.use("/ofrep/*", requireClient);
+ofrepRoutes.use("/ofrep/*", requireClient, rateLimit({ scope: "ofrep", limit: flagClientLimit, client: (c) => c.get("flagClient") }));
 ofrepRoutes
   .openapi(
     createRoute({
@@ -69,6 +72,7 @@ ofrepRoutes
         200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
         400: { description: "Bad request or context", content: { "application/json": { schema: Failure } } },
         401: { description: "Missing or invalid client token" },
+        429: { description: "Over the client's rate limit; see Retry-After" },
         404: { description: "FLAG_NOT_FOUND", content: { "application/json": { schema: Failure } } },
       },
     }),
@@ -89,6 +93,7 @@ ofrepRoutes
         304: { description: "Not modified since the ETag given" },
         400: { description: "Bad request or context", content: { "application/json": { schema: BulkFailure } } },
         401: { description: "Missing or invalid client token" },
+        429: { description: "Over the client's rate limit; see Retry-After" },
       },
     }),
     async (c) => {

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { endTime, startTime } from "hono/timing";
 import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
@@ -47,6 +48,12 @@ const PortalStatus = z
   })
   .openapi("PortalStatus");
 
+// When the database fails, the last good answer is served with these two added.
+const StaleMarkers = z.object({
+  stale: z.literal(true).optional().openapi({ description: "Present when this is the last good answer, served because the database failed" }),
+  generatedAt: z.string().datetime().optional().openapi({ description: "When a stale answer was generated" }),
+});
+
 export const statusRoute = createRoute({
   method: "get",
   path: "/api/portal/status",
@@ -54,17 +61,20 @@ export const statusRoute = createRoute({
   summary: "Portal status",
   description: "Maintenance mode, upcoming maintenance, feature flags, version and known issues, read in one database round trip.",
   responses: {
-    200: { description: "Current portal status", content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse") } } },
+    200: { description: "Current portal status", content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse").extend(StaleMarkers.shape) } } },
+    429: errorResponse("Over the client's rate limit; see Retry-After"),
     500: errorResponse("Unexpected failure"),
-    503: errorResponse("The database cannot be reached"),
+    503: errorResponse("The database cannot be reached and no recent answer is cached"),
   },
 });
 
 export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async (c) => {
   const now = new Date();
+  startTime(c, "db", "status query");
   const snapshot = await loadStatusSnapshot(c.get("database")(), now).catch((error: unknown) => {
     logEvent("warn", "status_database_unavailable", { requestId: c.get("requestId"), message: sanitizeErrorMessage(error) });
     throw new ApiError(503, "DATABASE_UNAVAILABLE", "Status is temporarily unavailable; try again shortly");
   });
+  endTime(c, "db");
   return c.json(success(buildStatus(snapshot, versionInfo(c.env), now)), 200);
 });

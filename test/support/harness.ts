@@ -86,13 +86,19 @@ export function vendorScope() {
 }
 
 /**
+ * What most tests want: every call computed afresh, no client limit, quiet logs. The
+ * edge-layer tests turn caching and limiting back on for themselves.
+ */
+export const TEST_DEFAULTS: Partial<Env> = { EDGE_CACHE: "off", RATE_LIMIT_PER_MINUTE: "1000000", OFREP_RATE_LIMIT_PER_MINUTE: "1000000", LOG_LEVEL: "warn" };
+
+/**
  * Calls the Worker's own fetch handler with an environment of the test's choosing.
  * `elapsedMs` is the time until the response was ready (what a client waits for); the
  * call itself returns only after the request's waitUntil work has settled.
  */
 export async function callWorker(path: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response & { elapsedMs: number }> {
   const ctx = createExecutionContext();
-  const fullEnv = { ...harness, ...env } as Env;
+  const fullEnv = { ...harness, ...TEST_DEFAULTS, ...env } as Env;
   const started = Date.now();
   const response = await worker.fetch(new Request(`http://portal.test${path}`, init), fullEnv, ctx);
   const elapsedMs = Date.now() - started;

@@ -1,0 +1,174 @@
+// Edge caching of public answers with the Workers Cache API. Keys ignore the query string
+// and request headers; answers carry a strong ETag (If-None-Match → 304) and Age on hits.
+// A stored answer is fresh for `ttlSeconds`, then served stale while one background
+// refresh per isolate runs (for up to `staleWhileRevalidateSeconds` more). When the handler fails and the policy
+// allows it, the last good answer (kept `staleIfErrorSeconds`) is served marked stale.
+import type { Context, MiddlewareHandler } from "hono";
+import { setMetric } from "hono/timing";
+import type { AppEnv } from "../env.ts";
+import { logEvent } from "../lib/log.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+import { isInternal, markInternal } from "./internal-request.ts";
+
+export interface CachePolicy {
+  /** Names the answer; the cache key is built from it, never from the request URL. */
+  name: string;
+  ttlSeconds: number;
+  staleWhileRevalidateSeconds: number;
+  /** 0 to never serve a stale answer in place of an error. */
+  staleIfErrorSeconds: number;
+  /** What browsers and other caches are told. */
+  cacheControl: string;
+  /** Which statuses may be stored (a 503 health answer is, so outages do not multiply probes). */
+  storable: (status: number) => boolean;
+}
+
+const STORED_AT = "x-edge-stored-at";
+const GENERATED_AT = "x-edge-generated-at";
+// Caches may refuse to keep error statuses; answers are stored as 200 with the real status here.
+const STATUS = "x-edge-status";
+const INTERNAL_HEADERS = [STORED_AT, GENERATED_AT, STATUS];
+const refreshing = new Set<string>();
+
+export function cacheKey(c: Context<AppEnv>, name: string, variant: "fresh" | "last-good" = "fresh"): Request {
+  // The deployed version is part of the key so a new deployment never serves old shapes.
+  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name, variant);
+}
+
+export function cacheKeyFor(namespace: string, name: string, variant: "fresh" | "last-good" = "fresh"): Request {
+  return new Request(`https://edge-cache.internal/${encodeURIComponent(namespace)}/${name}/${variant}`);
+}
+
+/** The header recording when an answer was stored; its age decides fresh or stale. */
+export const STORED_AT_HEADER = STORED_AT;
+
+type Fetcher = (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Response | Promise<Response>;
+
+/**
+ * `app` is the application itself: a stale answer is refreshed in the background by a
+ * request the Worker sends itself, marked internal so it skips the lookup and stores.
+ */
+export function edgeCache(policy: CachePolicy, app: () => { fetch: Fetcher }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.env.EDGE_CACHE === "off" || (c.req.method !== "GET" && c.req.method !== "HEAD")) {
+      await next();
+      return;
+    }
+    const cache = caches.default;
+    const key = cacheKey(c, policy.name);
+    const now = Date.now();
+
+    const hit = isInternal(c.req.raw.headers) ? undefined : await cache.match(key).catch(() => undefined);
+    if (hit) {
+      const age = Math.max(0, Math.floor((now - Number(hit.headers.get(STORED_AT) ?? now)) / 1000));
+      const stale = age >= policy.ttlSeconds;
+      if (stale && !refreshing.has(key.url)) {
+        refreshing.add(key.url);
+        const headers = new Headers();
+        markInternal(headers);
+        const refresh = Promise.resolve(app().fetch(new Request(c.req.url, { headers }), c.env, c.executionCtx as unknown as ExecutionContext))
+          .then((response) => response.body?.cancel())
+          .catch((error: unknown) => logEvent("warn", "cache_refresh_failed", { requestId: c.get("requestId"), cache: policy.name, message: sanitizeErrorMessage(error) }))
+          .finally(() => refreshing.delete(key.url));
+        c.executionCtx.waitUntil(refresh);
+      }
+      setMetric(c, "cache", stale ? "stale" : "hit");
+      return answer(c, hit, policy, age);
+    }
+
+    setMetric(c, "cache", "miss");
+    let failed: unknown;
+    try {
+      await next();
+    } catch (error) {
+      failed = error;
+    }
+    const status = failed ? 500 : c.res.status;
+    // After next() the response is replaced by assigning c.res (Hono ignores a returned one).
+    if (!failed && policy.storable(status)) {
+      const stored = await store(c, policy, key, c.res);
+      c.res = answer(c, stored, policy, 0);
+      return;
+    }
+    if (policy.staleIfErrorSeconds > 0 && status >= 500) {
+      const lastGood = await cache.match(cacheKey(c, policy.name, "last-good")).catch(() => undefined);
+      if (lastGood) {
+        logEvent("warn", "serving_stale_answer", { requestId: c.get("requestId"), cache: policy.name, status });
+        c.res = await staleAnswer(c, lastGood);
+        return;
+      }
+    }
+    if (failed) throw failed;
+  };
+}
+
+async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, response: Response): Promise<Response> {
+  const body = await response.text();
+  const headers = new Headers(response.headers);
+  const now = Date.now();
+  headers.set("ETag", await strongEtag(body));
+  headers.set(STORED_AT, String(now));
+  headers.set(GENERATED_AT, new Date(now).toISOString());
+  headers.set(STATUS, String(response.status));
+  headers.delete("set-cookie");
+  // What the Cache API keeps it for; browsers get policy.cacheControl instead.
+  headers.set("Cache-Control", `public, max-age=${policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
+  const stored = new Response(body, { status: 200, headers });
+  const puts = [caches.default.put(key, stored.clone())];
+  if (policy.staleIfErrorSeconds > 0 && response.status < 300) {
+    const lastGood = new Headers(headers);
+    lastGood.set("Cache-Control", `public, max-age=${policy.staleIfErrorSeconds}`);
+    puts.push(caches.default.put(cacheKey(c, policy.name, "last-good"), new Response(body, { status: 200, headers: lastGood })));
+  }
+  c.executionCtx.waitUntil(Promise.all(puts).catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })));
+  return stored;
+}
+
+function answer(c: Context<AppEnv>, stored: Response, policy: CachePolicy, age: number): Response {
+  const headers = new Headers(stored.headers);
+  const status = Number(stored.headers.get(STATUS) ?? stored.status);
+  for (const name of INTERNAL_HEADERS) headers.delete(name);
+  headers.set("Cache-Control", policy.cacheControl);
+  headers.set("Age", String(age));
+  // Headers set by earlier middleware on this request (request id, timing, CORS) win.
+  c.res.headers.forEach((value, name) => {
+    if (name !== "content-type" && name !== "content-length" && name !== "etag" && name !== "cache-control") headers.set(name, value);
+  });
+  const etag = headers.get("etag");
+  if (status === 200 && etag && matches(c.req.header("if-none-match"), etag)) {
+    headers.delete("content-type");
+    headers.delete("content-length");
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(stored.body, { status, headers });
+}
+
+async function staleAnswer(c: Context<AppEnv>, lastGood: Response): Promise<Response> {
+  const body = (await lastGood.json()) as Record<string, unknown>;
+  const generatedAt = lastGood.headers.get(GENERATED_AT);
+  const text = JSON.stringify({ ...body, stale: true, generatedAt });
+  const headers = new Headers({ "content-type": "application/json", "cache-control": "no-store", ETag: await strongEtag(text) });
+  c.res.headers.forEach((value, name) => {
+    if (name !== "content-type" && name !== "content-length" && name !== "cache-control") headers.set(name, value);
+  });
+  headers.set("Age", String(Math.max(0, Math.floor((Date.now() - Number(lastGood.headers.get(STORED_AT))) / 1000))));
+  return new Response(text, { status: 200, headers });
+}
+
+/** Forgets the cached answers named, in this location; other locations expire within their TTL. */
+export async function purge(c: Context<AppEnv>, names: string[]): Promise<void> {
+  await Promise.all(names.map((name) => caches.default.delete(cacheKey(c, name)).catch(() => false)));
+}
+
+export async function strongEtag(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+  return `"${[...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+}
+
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag === etag || tag === `W/${etag}`;
+  });
+}
