@@ -123,6 +123,100 @@ CREATE TABLE system_status (
 CREATE INDEX system_status_started_at_idx ON system_status (started_at DESC NULLS LAST);
 CREATE INDEX system_status_unresolved_idx ON system_status (component, started_at) WHERE resolved_at IS NULL;
 
+-- Each change to an incident, so it shows how it evolved.
+CREATE TABLE incident_updates (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  incident_id uuid NOT NULL
+              CONSTRAINT incident_updates_incident_id_system_status_id_fk REFERENCES system_status (id) ON DELETE CASCADE,
+  status      text NOT NULL
+              CONSTRAINT incident_updates_status_check
+              CHECK (status IN ('operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance')),
+  message     text,
+  resolved    boolean NOT NULL DEFAULT false,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  uuid
+);
+CREATE INDEX incident_updates_incident_idx ON incident_updates (incident_id, created_at);
+
+-- Resolved incidents past retention (90 days), with their timeline.
+CREATE TABLE system_status_archive (
+  id          uuid PRIMARY KEY,
+  status      text NOT NULL,
+  component   text NOT NULL,
+  message     text,
+  started_at  timestamptz NOT NULL,
+  resolved_at timestamptz NOT NULL,
+  created_by  uuid,
+  metadata    jsonb NOT NULL DEFAULT '{}'::jsonb,
+  updates     jsonb NOT NULL DEFAULT '[]'::jsonb,
+  archived_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Daily roll-up of health_check_logs per component, kept after the raw logs expire.
+CREATE TABLE health_check_daily (
+  day              date NOT NULL,
+  component        text NOT NULL,
+  checks           integer NOT NULL,
+  healthy          integer NOT NULL,
+  degraded         integer NOT NULL,
+  unhealthy        integer NOT NULL,
+  -- Checks inside completed maintenance windows on the component's surface, left out of uptime.
+  excluded_checks  integer NOT NULL DEFAULT 0,
+  excluded_seconds integer NOT NULL DEFAULT 0,
+  uptime_percent   numeric(7, 4),
+  p50_ms           integer,
+  p95_ms           integer,
+  p99_ms           integer,
+  computed_at      timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT health_check_daily_day_component_pk PRIMARY KEY (day, component)
+);
+
+-- The spec's recommended alerts, as data.
+CREATE TABLE alert_rules (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name             text NOT NULL CONSTRAINT alert_rules_name_unique UNIQUE,
+  target           text NOT NULL, -- a component, 'any' or 'overall'
+  condition        text NOT NULL
+                   CONSTRAINT alert_rules_condition_check
+                   CHECK (condition IN ('unhealthy', 'degraded', 'slow', 'partial_outage', 'major_outage')),
+  threshold_ms     integer,
+  duration_seconds integer NOT NULL CONSTRAINT alert_rules_duration_check CHECK (duration_seconds >= 0),
+  severity         text NOT NULL CONSTRAINT alert_rules_severity_check CHECK (severity IN ('page', 'warn')),
+  channels         text[] NOT NULL,
+  enabled          boolean NOT NULL DEFAULT true,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT alert_rules_slow_check CHECK ((condition = 'slow') = (threshold_ms IS NOT NULL))
+);
+
+-- Where each rule stands, so a rerun never notifies twice.
+CREATE TABLE alert_state (
+  rule_id     uuid PRIMARY KEY
+              CONSTRAINT alert_state_rule_id_alert_rules_id_fk REFERENCES alert_rules (id) ON DELETE CASCADE,
+  firing      boolean NOT NULL DEFAULT false,
+  since       timestamptz,
+  fired_at    timestamptz,
+  resolved_at timestamptz,
+  dedup_key   text
+);
+
+-- The outbox of notifications, delivered and retried by the cron.
+CREATE TABLE alert_notifications (
+  id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  rule_id         uuid CONSTRAINT alert_notifications_rule_id_alert_rules_id_fk REFERENCES alert_rules (id) ON DELETE SET NULL,
+  event           text NOT NULL,
+  channel         text NOT NULL
+                  CONSTRAINT alert_notifications_channel_check CHECK (channel IN ('webhook', 'slack', 'pagerduty')),
+  payload         jsonb NOT NULL,
+  status          text NOT NULL DEFAULT 'pending'
+                  CONSTRAINT alert_notifications_status_check CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  last_error      text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  sent_at         timestamptz
+);
+CREATE INDEX alert_notifications_due_idx ON alert_notifications (next_attempt_at) WHERE status = 'pending';
+
 -- The spec's database functions. is_feature_enabled() arrives with the feature-flags work.
 
 -- Components with unresolved incidents: the most severe open incident of each (newest on a tie).
@@ -230,3 +324,12 @@ $$;
 CREATE TRIGGER feature_flags_track_full_rollout
 BEFORE INSERT OR UPDATE ON feature_flags
 FOR EACH ROW EXECUTE FUNCTION feature_flags_track_full_rollout();
+
+-- The spec's six recommended alerts (pages to PagerDuty, warnings to Slack, all to the webhook).
+INSERT INTO alert_rules (name, target, condition, threshold_ms, duration_seconds, severity, channels) VALUES
+  ('Database Unhealthy',      'database', 'unhealthy',      NULL, 120, 'page', ARRAY['pagerduty', 'webhook']),
+  ('Major Outage',            'overall',  'major_outage',   NULL,  60, 'page', ARRAY['pagerduty', 'webhook']),
+  ('Payment Processing Down', 'stripe',   'unhealthy',      NULL, 300, 'page', ARRAY['pagerduty', 'webhook']),
+  ('Degraded Performance',    'any',      'degraded',       NULL, 600, 'warn', ARRAY['slack', 'webhook']),
+  ('Partial Outage',          'overall',  'partial_outage', NULL, 300, 'warn', ARRAY['slack', 'webhook']),
+  ('Slow Database',           'database', 'slow',           1000, 900, 'warn', ARRAY['slack', 'webhook']);

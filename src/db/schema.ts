@@ -1,7 +1,7 @@
 // The spec's four tables. Enumerations are CHECK constraints (not Postgres enums) so the
 // database refuses bad rows exactly as the spec's SQL describes, and stays easy to extend.
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const INCIDENT_STATUSES = ["operational", "degraded", "partial_outage", "major_outage", "maintenance"] as const;
 export const COMPONENTS = ["api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
@@ -159,12 +159,137 @@ export const healthCheckLogs = pgTable(
   ],
 );
 
+// Each change to an incident, so it shows how it evolved (a status page's incident history).
+export const incidentUpdates = pgTable(
+  "incident_updates",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => systemStatus.id, { onDelete: "cascade" }),
+    status: text("status", { enum: INCIDENT_STATUSES }).notNull(),
+    message: text("message"),
+    resolved: boolean("resolved").notNull().default(false),
+    createdAt: createdAt(),
+    createdBy: uuid("created_by"),
+  },
+  (t) => [
+    check("incident_updates_status_check", sql`${t.status} IN (${oneOf(INCIDENT_STATUSES)})`),
+    index("incident_updates_incident_idx").on(t.incidentId, t.createdAt),
+  ],
+);
+
+// Resolved incidents older than the retention period, with their timeline, out of the way.
+export const systemStatusArchive = pgTable("system_status_archive", {
+  id: uuid("id").primaryKey(),
+  status: text("status").notNull(),
+  component: text("component").notNull(),
+  message: text("message"),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  resolvedAt: timestamp("resolved_at", { withTimezone: true }).notNull(),
+  createdBy: uuid("created_by"),
+  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  updates: jsonb("updates").notNull().default([]),
+  archivedAt: timestamp("archived_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+// Daily roll-up of health_check_logs per component, kept after the raw logs expire.
+export const healthCheckDaily = pgTable(
+  "health_check_daily",
+  {
+    day: date("day").notNull(),
+    component: text("component").notNull(),
+    checks: integer("checks").notNull(),
+    healthy: integer("healthy").notNull(),
+    degraded: integer("degraded").notNull(),
+    unhealthy: integer("unhealthy").notNull(),
+    // Checks inside completed maintenance windows on this component's surface, left out of uptime.
+    excludedChecks: integer("excluded_checks").notNull().default(0),
+    excludedSeconds: integer("excluded_seconds").notNull().default(0),
+    uptimePercent: numeric("uptime_percent", { precision: 7, scale: 4, mode: "number" }),
+    p50Ms: integer("p50_ms"),
+    p95Ms: integer("p95_ms"),
+    p99Ms: integer("p99_ms"),
+    computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.component] })],
+);
+
+export const ALERT_SEVERITIES = ["page", "warn"] as const;
+export const ALERT_CONDITIONS = ["unhealthy", "degraded", "slow", "partial_outage", "major_outage"] as const;
+export const ALERT_CHANNELS = ["webhook", "slack", "pagerduty"] as const;
+
+// The spec's "Recommended Alerts", as data: what to watch, for how long, whom to tell.
+export const alertRules = pgTable(
+  "alert_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull().unique(),
+    // A component, 'any' (any component) or 'overall' (the overall status).
+    target: text("target").notNull(),
+    condition: text("condition", { enum: ALERT_CONDITIONS }).notNull(),
+    thresholdMs: integer("threshold_ms"),
+    durationSeconds: integer("duration_seconds").notNull(),
+    severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
+    channels: text("channels").array().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("alert_rules_condition_check", sql`${t.condition} IN (${oneOf(ALERT_CONDITIONS)})`),
+    check("alert_rules_severity_check", sql`${t.severity} IN (${oneOf(ALERT_SEVERITIES)})`),
+    check("alert_rules_duration_check", sql`${t.durationSeconds} >= 0`),
+    check("alert_rules_slow_check", sql`(${t.condition} = 'slow') = (${t.thresholdMs} IS NOT NULL)`),
+  ],
+);
+
+// Where each rule stands, so a rerun never notifies twice.
+export const alertState = pgTable("alert_state", {
+  ruleId: uuid("rule_id")
+    .primaryKey()
+    .references(() => alertRules.id, { onDelete: "cascade" }),
+  firing: boolean("firing").notNull().default(false),
+  since: timestamp("since", { withTimezone: true }),
+  firedAt: timestamp("fired_at", { withTimezone: true }),
+  resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  dedupKey: text("dedup_key"),
+});
+
+export const NOTIFICATION_STATUSES = ["pending", "sent", "failed", "skipped"] as const;
+
+// An outbox: every notification is written first and delivered after, retried with
+// backoff on later runs until it goes out or gives up loudly.
+export const alertNotifications = pgTable(
+  "alert_notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ruleId: uuid("rule_id").references(() => alertRules.id, { onDelete: "set null" }),
+    event: text("event").notNull(),
+    channel: text("channel", { enum: ALERT_CHANNELS }).notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [
+    check("alert_notifications_status_check", sql`${t.status} IN (${oneOf(NOTIFICATION_STATUSES)})`),
+    check("alert_notifications_channel_check", sql`${t.channel} IN (${oneOf(ALERT_CHANNELS)})`),
+    index("alert_notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
 export type FeatureFlag = typeof featureFlags.$inferSelect;
 export type FlagRollout = typeof flagRollouts.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type SystemStatusRow = typeof systemStatus.$inferSelect;
 export type MaintenanceWindow = typeof maintenanceWindows.$inferSelect;
 export type HealthCheckLog = typeof healthCheckLogs.$inferSelect;
+export type IncidentUpdate = typeof incidentUpdates.$inferSelect;
+export type AlertRule = typeof alertRules.$inferSelect;
+export type AlertNotification = typeof alertNotifications.$inferSelect;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export type Component = (typeof COMPONENTS)[number];
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];

@@ -15,6 +15,8 @@ const CATALOG_QUERIES = {
                      p.provolatile, l.lanname, regexp_replace(p.prosrc, '\\s+', ' ', 'g') AS body
               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
               WHERE n.nspname = 'public' ORDER BY 1, 2`,
+  // Seeded reference data belongs to the schema too.
+  alertRules: `SELECT name, target, condition, threshold_ms, duration_seconds, severity, channels, enabled FROM alert_rules ORDER BY name`,
   triggers: `SELECT tgrelid::regclass::text AS table_name, tgname, pg_get_triggerdef(oid) AS definition
              FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`,
 };
@@ -28,7 +30,20 @@ describe("schema.sql and the migrations", () => {
   it("build identical catalogs", async () => {
     const [fromMigrations, fromSchemaFile] = await Promise.all([freshDatabase("migrations"), freshDatabase("schema.sql")]);
     const [a, b] = await Promise.all([catalog(fromMigrations), catalog(fromSchemaFile)]);
-    expect(a.tables!.map((t) => t.table_name)).toEqual(["audit_log", "feature_flags", "flag_rollouts", "health_check_logs", "maintenance_windows", "system_status"]);
+    expect(a.tables!.map((t) => t.table_name)).toEqual([
+      "alert_notifications",
+      "alert_rules",
+      "alert_state",
+      "audit_log",
+      "feature_flags",
+      "flag_rollouts",
+      "health_check_daily",
+      "health_check_logs",
+      "incident_updates",
+      "maintenance_windows",
+      "system_status",
+      "system_status_archive",
+    ]);
     expect(a.functions!.map((f) => f.proname)).toEqual([
       "feature_flags_track_full_rollout",
       "flag_bucket",

@@ -22,7 +22,12 @@ export async function freshDatabase(source: "migrations" | "schema.sql" | "empty
 
 /** Empties every table, for files that share one database between tests. */
 export async function emptyTables(databaseUrl: string): Promise<void> {
-  await sql(databaseUrl, "TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, maintenance_windows, health_check_logs");
+  // Alert rules are reference data seeded by the migrations; they stay.
+  await sql(
+    databaseUrl,
+    `TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, incident_updates, system_status_archive,
+       maintenance_windows, health_check_logs, health_check_daily, alert_state, alert_notifications`,
+  );
 }
 
 /** A database address that accepts connections and never answers. */
