@@ -39,6 +39,9 @@ const vars: Record<string, string> = {
   LOCAL_PG_RELAY: relay.address,
   ...FAKE_CREDENTIALS,
   ...vendors.baseUrls("default"),
+  // Alerts go to the local receiver unless real channels are configured.
+  ...vendors.hookUrls("default"),
+  PAGERDUTY_ROUTING_KEY: process.env.PAGERDUTY_ROUTING_KEY ?? "local-dev-routing-key",
 };
 const wrangler = spawn(
   process.execPath,

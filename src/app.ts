@@ -23,7 +23,10 @@ import { handleError } from "./http/errors.ts";
 import { notFoundHandler } from "./http/not-found.ts";
 import { validationHook } from "./http/openapi.ts";
 import { setLogLevel } from "./lib/log.ts";
+import { incidentRoutes } from "./incidents/routes.ts";
+import { maintenanceRoutes } from "./maintenance/routes.ts";
 import { ofrepRoutes } from "./ofrep/route.ts";
+import { reportRoutes } from "./reports/routes.ts";
 import { statusRoutes } from "./status/route.ts";
 
 export function createApp() {
@@ -60,6 +63,9 @@ export function createApp() {
   app.route("/", flagRoutes);
   app.route("/", allowListRoutes);
   app.route("/", rolloutRoutes);
+  app.route("/", maintenanceRoutes);
+  app.route("/", incidentRoutes);
+  app.route("/", reportRoutes);
   app.route("/", auditRoutes);
   app.route("/", ofrepRoutes);
   mountDocs(app);

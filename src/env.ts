@@ -46,6 +46,21 @@ export interface Env {
   /** debug | info | warn | error; default info. */
   LOG_LEVEL?: string;
 
+  /** Days of raw health_check_logs kept (daily roll-ups are kept for good). */
+  LOG_RETENTION_DAYS?: string;
+  /** Days after resolution before an incident moves to the archive. */
+  INCIDENT_RETENTION_DAYS?: string;
+  /** "off" stops the cron from opening and resolving incidents on its own. */
+  AUTO_INCIDENTS?: string;
+  /** Consecutive unhealthy checks that open an incident; consecutive healthy ones that resolve it. */
+  AUTO_INCIDENT_AFTER?: string;
+  AUTO_RESOLVE_AFTER?: string;
+  /** Alert channels. Generic JSON webhook, Slack incoming webhook (both secrets), PagerDuty Events v2. */
+  ALERT_WEBHOOK_URL?: string;
+  ALERT_SLACK_WEBHOOK_URL?: string;
+  PAGERDUTY_ROUTING_KEY?: string;
+  PAGERDUTY_EVENTS_URL?: string;
+
   APP_VERSION?: string;
   BUILD_ID?: string;
   DEPLOYED_AT?: string;

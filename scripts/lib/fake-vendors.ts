@@ -1,9 +1,10 @@
 // Stand-ins for Stripe, Twilio and Resend, answering the three endpoints the health
-// probes call the way the vendors do: credentials checked, realistic JSON. Latency and
+// probes call the way the vendors do: credentials checked, realistic JSON. Also a
+// receiver for alert webhooks (POST /<scope>/hooks/<name>, bodies recorded). Latency and
 // failures are set at run time per scope (the first path segment), so parallel test
-// files and a demo can each steer their own vendors:
-//   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|null}}
-//   GET  /__requests/<scope>  what was asked and when each request started
+// files and a demo can each steer their own:
+//   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|null}, "hooks": {...}}
+//   GET  /__requests/<scope>  what was asked, when each request started, and hook bodies
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
 export const FAKE_CREDENTIALS = {
@@ -13,7 +14,7 @@ export const FAKE_CREDENTIALS = {
   RESEND_API_KEY: "re_fake_local_key_for_development",
 } as const;
 
-export type Vendor = "stripe" | "twilio" | "resend";
+export type Vendor = "stripe" | "twilio" | "resend" | "hooks";
 export type Failure = "500" | "garbage" | "hang" | null;
 interface Behaviour {
   latencyMs: number;
@@ -23,12 +24,15 @@ interface RequestRecord {
   vendor: Vendor;
   path: string;
   startedAt: number;
+  body?: unknown;
 }
 
 export interface FakeVendors {
   url: string;
   port: number;
   baseUrls(scope?: string): { STRIPE_API_BASE: string; TWILIO_API_BASE: string; RESEND_API_BASE: string };
+  /** Alert channels pointed at the recording receiver. */
+  hookUrls(scope?: string): { ALERT_WEBHOOK_URL: string; ALERT_SLACK_WEBHOOK_URL: string; PAGERDUTY_EVENTS_URL: string };
   close(): Promise<void>;
 }
 
@@ -53,6 +57,23 @@ export async function startFakeVendors(options: { host?: string; port?: number }
         return json(res, 200, { ok: true });
       }
       if (scope === "__requests") return json(res, 200, records.get(section) ?? []);
+      if (section === "hooks" && req.method === "POST") {
+        const text = await readBody(req);
+        const list = records.get(scope) ?? [];
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // recorded as text
+        }
+        list.push({ vendor: "hooks", path: `/${rest.join("/")}`, startedAt, body });
+        records.set(scope, list);
+        const behaviour = behaviourOf(scope, "hooks");
+        if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
+        if (behaviour.failure === "hang") return;
+        if (behaviour.failure === "500" || behaviour.failure === "garbage") return json(res, 500, { error: "receiver down" });
+        return json(res, rest[0] === "pagerduty" ? 202 : 200, rest[0] === "pagerduty" ? { status: "success", message: "Event processed" } : { ok: true });
+      }
       if (section !== "stripe" && section !== "twilio" && section !== "resend") return json(res, 404, { error: "not found" });
       const vendor = section as Vendor;
       const path = `/${rest.join("/")}`;
@@ -84,6 +105,11 @@ export async function startFakeVendors(options: { host?: string; port?: number }
       STRIPE_API_BASE: `${url}/${scope}/stripe`,
       TWILIO_API_BASE: `${url}/${scope}/twilio`,
       RESEND_API_BASE: `${url}/${scope}/resend`,
+    }),
+    hookUrls: (scope = "default") => ({
+      ALERT_WEBHOOK_URL: `${url}/${scope}/hooks/webhook`,
+      ALERT_SLACK_WEBHOOK_URL: `${url}/${scope}/hooks/slack`,
+      PAGERDUTY_EVENTS_URL: `${url}/${scope}/hooks/pagerduty`,
     }),
     close: () =>
       new Promise((resolve) => {

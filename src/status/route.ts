@@ -76,5 +76,10 @@ export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async
     throw new ApiError(503, "DATABASE_UNAVAILABLE", "Status is temporarily unavailable; try again shortly");
   });
   endTime(c, "db");
+  if (snapshot.currentMaintenance) {
+    // Clients that honour Retry-After come back once the window is due to end.
+    const seconds = Math.ceil((new Date(snapshot.currentMaintenance.scheduledEnd).getTime() - now.getTime()) / 1000);
+    c.header("Retry-After", String(Math.max(1, seconds)));
+  }
   return c.json(success(buildStatus(snapshot, versionInfo(c.env), now)), 200);
 });

@@ -1,6 +1,6 @@
 // What tests use to reach the real chain from inside workerd: a fresh database per file,
 // a private scope of fake vendors, the Worker itself, and the relay's round-trip count.
-import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env as bindings, waitOnExecutionContext } from "cloudflare:test";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
@@ -64,7 +64,7 @@ export async function withDatabase<T>(databaseUrl: string, use: (db: Database) =
   }
 }
 
-export type VendorName = "stripe" | "twilio" | "resend";
+export type VendorName = "stripe" | "twilio" | "resend" | "hooks";
 
 /** Fake vendors no other test file shares, steerable at run time. */
 export function vendorScope() {
@@ -77,14 +77,21 @@ export function vendorScope() {
       TWILIO_API_BASE: `${base}/${scope}/twilio`,
       RESEND_API_BASE: `${base}/${scope}/resend`,
     },
+    /** Alert channels pointed at this scope's recording receiver. */
+    hooks: {
+      ALERT_WEBHOOK_URL: `${base}/${scope}/hooks/webhook`,
+      ALERT_SLACK_WEBHOOK_URL: `${base}/${scope}/hooks/slack`,
+      PAGERDUTY_EVENTS_URL: `${base}/${scope}/hooks/pagerduty`,
+      PAGERDUTY_ROUTING_KEY: "R0UTINGKEYFORTESTS0000000000000",
+    },
     async set(vendor: VendorName, behaviour: { latencyMs?: number; failure?: Failure }) {
       await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ [vendor]: behaviour }) });
     },
     async reset() {
       const healthy = { latencyMs: 0, failure: null };
-      await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy }) });
+      await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy, hooks: healthy }) });
     },
-    async requests(): Promise<{ vendor: VendorName; path: string; startedAt: number }[]> {
+    async requests(): Promise<{ vendor: VendorName; path: string; startedAt: number; body?: any }[]> {
       return (await fetch(`${base}/__requests/${scope}`)).json();
     },
   };
@@ -109,4 +116,11 @@ export async function callWorker(path: string, env: Partial<Env>, init: RequestI
   const elapsedMs = Date.now() - started;
   await waitOnExecutionContext(ctx);
   return Object.assign(response, { elapsedMs });
+}
+
+/** Fires one of the Worker's cron triggers through its scheduled handler, at a chosen time. */
+export async function runCron(cron: string, env: Partial<Env>, at: Date): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled!(createScheduledController({ cron, scheduledTime: at.getTime() }), { ...harness, ...TEST_DEFAULTS, ...env } as Env, ctx);
+  await waitOnExecutionContext(ctx);
 }

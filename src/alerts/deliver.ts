@@ -1,0 +1,106 @@
+// Delivers the outbox. Due notifications are claimed with a lease (so overlapping runs
+// never send the same one twice), sent, and marked sent; a failure is retried on later
+// runs with exponential backoff, and after MAX_ATTEMPTS it is marked failed and logged as
+// an error: never dropped silently. A channel that is not configured is marked skipped.
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { alertNotifications, type AlertNotification } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { logEvent } from "../lib/log.ts";
+import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+
+export const MAX_ATTEMPTS = 8;
+const LEASE_MS = 5 * 60_000;
+const SEND_TIMEOUT_MS = 5_000;
+const BATCH = 50;
+
+export interface ChannelConfig {
+  webhookUrl?: string;
+  slackWebhookUrl?: string;
+  pagerdutyRoutingKey?: string;
+  pagerdutyEventsUrl: string;
+}
+
+export function channelConfig(env: Env): ChannelConfig {
+  return {
+    webhookUrl: env.ALERT_WEBHOOK_URL || undefined,
+    slackWebhookUrl: env.ALERT_SLACK_WEBHOOK_URL || undefined,
+    pagerdutyRoutingKey: env.PAGERDUTY_ROUTING_KEY || undefined,
+    pagerdutyEventsUrl: env.PAGERDUTY_EVENTS_URL || "https://events.pagerduty.com/v2/enqueue",
+  };
+}
+
+/** Minutes to wait before attempt n+1: 1, 2, 4, 8, … capped at an hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(60, 2 ** Math.max(0, attempts - 1)) * 60_000;
+}
+
+export interface DeliveryRun {
+  sent: number;
+  retrying: number;
+  failed: number;
+  skipped: number;
+}
+
+export async function deliverNotifications(db: Database, now: Date, config: ChannelConfig, fetcher: typeof fetch): Promise<DeliveryRun> {
+  const claimed = await db.execute<{ id: string }>(sql`
+    UPDATE alert_notifications SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}::timestamptz, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM alert_notifications
+      WHERE status = 'pending' AND next_attempt_at <= ${now.toISOString()}::timestamptz
+      ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+    RETURNING id`);
+  const run: DeliveryRun = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
+  for (const { id } of claimed.rows) {
+    const [notification] = await db.select().from(alertNotifications).where(eq(alertNotifications.id, id));
+    if (!notification) continue;
+    const target = destination(notification, config);
+    if (!target) {
+      await db.update(alertNotifications).set({ status: "skipped", lastError: `channel ${notification.channel} is not configured` }).where(eq(alertNotifications.id, id));
+      logEvent("warn", "alert_channel_not_configured", { channel: notification.channel, notification: id, event: notification.event });
+      run.skipped++;
+      continue;
+    }
+    try {
+      await send(fetcher, target.url, target.body);
+      await db.update(alertNotifications).set({ status: "sent", sentAt: now, lastError: null }).where(eq(alertNotifications.id, id));
+      run.sent++;
+    } catch (error) {
+      const message = sanitizeErrorMessage(error);
+      if (notification.attempts >= MAX_ATTEMPTS) {
+        await db.update(alertNotifications).set({ status: "failed", lastError: message }).where(eq(alertNotifications.id, id));
+        logEvent("error", "alert_delivery_failed", { channel: notification.channel, notification: id, attempts: notification.attempts, message });
+        run.failed++;
+      } else {
+        const next = new Date(now.getTime() + backoffMs(notification.attempts));
+        await db.update(alertNotifications).set({ nextAttemptAt: next, lastError: message }).where(eq(alertNotifications.id, id));
+        logEvent("warn", "alert_delivery_retry", { channel: notification.channel, notification: id, attempts: notification.attempts, nextAttemptAt: next.toISOString(), message });
+        run.retrying++;
+      }
+    }
+  }
+  return run;
+}
+
+function destination(notification: AlertNotification, config: ChannelConfig): { url: string; body: unknown } | null {
+  const payload = notification.payload as Record<string, unknown>;
+  switch (notification.channel) {
+    case "webhook":
+      return config.webhookUrl ? { url: config.webhookUrl, body: payload } : null;
+    case "slack":
+      return config.slackWebhookUrl ? { url: config.slackWebhookUrl, body: payload } : null;
+    case "pagerduty":
+      return config.pagerdutyRoutingKey ? { url: config.pagerdutyEventsUrl, body: { routing_key: config.pagerdutyRoutingKey, ...payload } } : null;
+  }
+}
+
+async function send(fetcher: typeof fetch, url: string, body: unknown): Promise<void> {
+  const response = await fetcher(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "portal-health-status" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`HTTP ${response.status} from the channel`);
+}

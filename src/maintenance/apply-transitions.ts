@@ -1,0 +1,36 @@
+// The every-minute job: windows start at scheduled_start and complete at scheduled_end on
+// their own, unless their metadata says otherwise: `autoStart: false`, `autoComplete:
+// false`, or `waitForOperator: true` (a late window then stays in progress until someone
+// completes it). Each UPDATE only matches windows still in the old state, so a rerun or an
+// overlapping run changes nothing twice.
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import type { MaintenanceWindow } from "../db/schema.ts";
+import { recordAudit } from "../audit/record.ts";
+
+export interface MaintenanceRun {
+  started: string[];
+  completed: string[];
+}
+
+export async function applyMaintenanceTransitions(db: Database, now: Date): Promise<MaintenanceRun> {
+  const at = now.toISOString();
+  return db.transaction(async (tx) => {
+    const started = await tx.execute<Pick<MaintenanceWindow, "id" | "title">>(sql`
+      UPDATE maintenance_windows SET status = 'in_progress', actual_start = ${at}::timestamptz
+      WHERE status = 'scheduled' AND scheduled_start <= ${at}::timestamptz AND scheduled_end > ${at}::timestamptz
+        AND coalesce((metadata->>'autoStart')::boolean, true)
+      RETURNING id, title`);
+    const completed = await tx.execute<Pick<MaintenanceWindow, "id" | "title">>(sql`
+      UPDATE maintenance_windows SET status = 'completed', actual_end = ${at}::timestamptz
+      WHERE status = 'in_progress' AND scheduled_end <= ${at}::timestamptz
+        AND coalesce((metadata->>'autoComplete')::boolean, true)
+        AND NOT coalesce((metadata->>'waitForOperator')::boolean, false)
+      RETURNING id, title`);
+    await recordAudit(tx, [
+      ...started.rows.map((w) => ({ actorId: null, action: "maintenance.start", entity: "maintenance", entityKey: w.id, before: { status: "scheduled" }, after: { status: "in_progress", actualStart: at, automatic: true } })),
+      ...completed.rows.map((w) => ({ actorId: null, action: "maintenance.complete", entity: "maintenance", entityKey: w.id, before: { status: "in_progress" }, after: { status: "completed", actualEnd: at, automatic: true } })),
+    ]);
+    return { started: started.rows.map((w) => w.id), completed: completed.rows.map((w) => w.id) };
+  });
+}

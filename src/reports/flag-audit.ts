@@ -1,0 +1,56 @@
+// The spec's weekly feature-flag audit: flags fully on for 14+ days (remove them), the
+// flag budget (keep under 50), rollouts under way and flags that are switched off.
+import { count, eq, inArray } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { featureFlags, flagRollouts } from "../db/schema.ts";
+import { listStaleFlags } from "../flags/read-flags.ts";
+
+export interface FlagAudit {
+  generatedAt: string;
+  totalFlags: number;
+  flagLimit: number;
+  overBudget: boolean;
+  disabledFlags: number;
+  staleAfterDays: number;
+  staleFlags: { key: string; name: string; fullRolloutSince: string; daysAtFullRollout: number }[];
+  rolloutsInProgress: { key: string; status: string; startPercentage: number; endPercentage: number; startedAt: string }[];
+}
+
+export async function flagAudit(db: Database, now: Date, options: { flagLimit: number; staleDays: number }): Promise<FlagAudit> {
+  const [[totals], [disabled], stale, rollouts] = await Promise.all([
+    db.select({ total: count() }).from(featureFlags),
+    db.select({ total: count() }).from(featureFlags).where(eq(featureFlags.enabled, false)),
+    listStaleFlags(db, now, options.staleDays),
+    db
+      .select({ key: featureFlags.key, status: flagRollouts.status, startPercentage: flagRollouts.startPercentage, endPercentage: flagRollouts.endPercentage, startedAt: flagRollouts.startedAt })
+      .from(flagRollouts)
+      .innerJoin(featureFlags, eq(featureFlags.id, flagRollouts.flagId))
+      .where(inArray(flagRollouts.status, ["active", "paused"])),
+  ]);
+  const total = totals?.total ?? 0;
+  return {
+    generatedAt: now.toISOString(),
+    totalFlags: total,
+    flagLimit: options.flagLimit,
+    overBudget: total >= options.flagLimit,
+    disabledFlags: disabled?.total ?? 0,
+    staleAfterDays: options.staleDays,
+    staleFlags: stale.map((f) => ({
+      key: f.key,
+      name: f.name,
+      fullRolloutSince: f.fullRolloutSince!,
+      daysAtFullRollout: Math.floor((now.getTime() - new Date(f.fullRolloutSince!).getTime()) / 86_400_000),
+    })),
+    rolloutsInProgress: rollouts.map((r) => ({ ...r, startedAt: r.startedAt.toISOString() })),
+  };
+}
+
+export function flagAuditLines(audit: FlagAudit): string[] {
+  return [
+    `${audit.totalFlags} of ${audit.flagLimit} flags${audit.overBudget ? " — the budget is used up" : ""}; ${audit.disabledFlags} switched off`,
+    audit.staleFlags.length
+      ? `${audit.staleFlags.length} fully on for ${audit.staleAfterDays}+ days, ready to remove: ${audit.staleFlags.map((f) => `${f.key} (${f.daysAtFullRollout} d)`).join(", ")}`
+      : `No flag has been fully on for ${audit.staleAfterDays}+ days`,
+    `${audit.rolloutsInProgress.length} gradual rollout(s) in progress${audit.rolloutsInProgress.length ? `: ${audit.rolloutsInProgress.map((r) => `${r.key} (${r.status})`).join(", ")}` : ""}`,
+  ];
+}

@@ -1,0 +1,55 @@
+// The daily housekeeping: roll the logs up per day, then delete logs past retention, and
+// move long-resolved incidents (with their timelines) to the archive. Every statement is
+// safe to repeat, so a rerun or a run cut off halfway is completed by the next one.
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { dailyStatsQuery } from "./daily-stats.ts";
+
+const DAY_MS = 86_400_000;
+
+export function startOfUtcDay(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+}
+
+/**
+ * Rolls up every finished day whose logs are all still kept: days from the retention
+ * cutoff up to yesterday. Recomputing a day gives the same row (ON CONFLICT DO UPDATE).
+ */
+export async function rollUpDailyHealth(db: Database, now: Date, retentionDays: number): Promise<{ rows: number }> {
+  const today = startOfUtcDay(now);
+  const firstCompleteDay = new Date(startOfUtcDay(new Date(now.getTime() - retentionDays * DAY_MS)).getTime() + DAY_MS);
+  const result = await db.execute(sql`
+    INSERT INTO health_check_daily (day, component, checks, healthy, degraded, unhealthy, excluded_checks, excluded_seconds, uptime_percent, p50_ms, p95_ms, p99_ms, computed_at)
+    SELECT s.day::date, s.component, s.checks, s.healthy, s.degraded, s.unhealthy, s.excluded_checks, s.excluded_seconds, s.uptime_percent, s.p50_ms, s.p95_ms, s.p99_ms, ${now.toISOString()}::timestamptz
+    FROM (${dailyStatsQuery(firstCompleteDay, today)}) AS s
+    ON CONFLICT (day, component) DO UPDATE SET
+      checks = excluded.checks, healthy = excluded.healthy, degraded = excluded.degraded, unhealthy = excluded.unhealthy,
+      excluded_checks = excluded.excluded_checks, excluded_seconds = excluded.excluded_seconds, uptime_percent = excluded.uptime_percent,
+      p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, computed_at = excluded.computed_at`);
+  return { rows: result.rowCount ?? 0 };
+}
+
+export async function deleteExpiredLogs(db: Database, now: Date, retentionDays: number): Promise<{ deleted: number }> {
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  const result = await db.execute(sql`DELETE FROM health_check_logs WHERE checked_at < ${cutoff.toISOString()}::timestamptz`);
+  return { deleted: result.rowCount ?? 0 };
+}
+
+/** Moves incidents resolved more than `days` ago, with their updates, in one statement. */
+export async function archiveResolvedIncidents(db: Database, now: Date, days: number): Promise<{ archived: number }> {
+  const cutoff = new Date(now.getTime() - days * DAY_MS);
+  const result = await db.execute(sql`
+    WITH moved AS (
+      DELETE FROM system_status WHERE resolved_at IS NOT NULL AND resolved_at < ${cutoff.toISOString()}::timestamptz
+      RETURNING *
+    )
+    INSERT INTO system_status_archive (id, status, component, message, started_at, resolved_at, created_by, metadata, updates, archived_at)
+    SELECT m.id, m.status, m.component, m.message, m.started_at, m.resolved_at, m.created_by, m.metadata,
+           coalesce((SELECT jsonb_agg(jsonb_build_object('status', u.status, 'message', u.message, 'resolved', u.resolved,
+                                                         'at', u.created_at, 'actorId', u.created_by) ORDER BY u.created_at)
+                     FROM incident_updates u WHERE u.incident_id = m.id), '[]'::jsonb),
+           ${now.toISOString()}::timestamptz
+    FROM moved m
+    ON CONFLICT (id) DO NOTHING`);
+  return { archived: result.rowCount ?? 0 };
+}
