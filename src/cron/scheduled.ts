@@ -75,8 +75,14 @@ export interface CronOutcome {
   results: Record<string, { ok: true; result: unknown } | { ok: false; error: string }>;
 }
 
-export async function runScheduled(cron: string, env: Env, now: Date, fetcher: typeof fetch = (input, init) => fetch(input, init)): Promise<CronOutcome> {
-  const jobs = JOBS[cron] ?? {};
+export async function runScheduled(
+  cron: string,
+  env: Env,
+  now: Date,
+  fetcher: typeof fetch = (input, init) => fetch(input, init),
+  schedules: Record<string, Record<string, Job>> = JOBS,
+): Promise<CronOutcome> {
+  const jobs = schedules[cron] ?? {};
   const outcome: CronOutcome = { cron, results: {} };
   const handle = openDatabase(env);
   try {
@@ -91,6 +97,6 @@ export async function runScheduled(cron: string, env: Env, now: Date, fetcher: t
     await handle.close();
   }
   const failed = Object.values(outcome.results).some((r) => !r.ok);
-  logEvent(failed ? "error" : "info", "cron_run", { ...outcome, scheduledTime: now.toISOString(), known: cron in JOBS });
+  logEvent(failed ? "error" : "info", "cron_run", { ...outcome, scheduledTime: now.toISOString(), known: cron in schedules });
   return outcome;
 }
