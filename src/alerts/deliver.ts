@@ -57,7 +57,7 @@ export async function deliverNotifications(db: Database, now: Date, config: Chan
     const target = destination(notification, config);
     if (!target) {
       await db.update(alertNotifications).set({ status: "skipped", lastError: `channel ${notification.channel} is not configured` }).where(eq(alertNotifications.id, id));
-      logEvent("warn", "alert_channel_not_configured", { channel: notification.channel, notification: id, event: notification.event });
+      logEvent("warn", "alert_channel_not_configured", { channel: notification.channel, notification: id, notificationEvent: notification.event });
       run.skipped++;
       continue;
     }

@@ -10,7 +10,9 @@ export function setLogLevel(level: string | undefined): void {
 
 export function logEvent(level: Level, event: string, fields: Record<string, unknown> = {}): void {
   if (RANK[level] < RANK[threshold]) return;
-  const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...fields });
+  const base = { level, event, time: new Date().toISOString() };
+  // Fields never overwrite the level, the event name or the time.
+  const line = JSON.stringify({ ...base, ...fields, ...base });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
