@@ -38,6 +38,16 @@ export async function seedDemoData(url: string): Promise<void> {
        ON CONFLICT (id) DO NOTHING`,
       [DEMO_ACTOR],
     );
+    await client.query(
+      `INSERT INTO incident_updates (id, incident_id, status, message, resolved, created_at, created_by)
+       SELECT v.id::uuid, s.id, 'degraded', v.message, v.resolved, s.started_at + v.after::interval, $1
+       FROM system_status s,
+            (VALUES ('7d3c9a2e-5b1f-4c8e-9a6d-2f4e8b1c0a03', 'Slow API responses from Stripe; payments are slower but working', false, '0 minutes'),
+                    ('7d3c9a2e-5b1f-4c8e-9a6d-2f4e8b1c0a04', 'Stripe response times are back to normal', true, '40 minutes')) AS v(id, message, resolved, after)
+       WHERE s.id = '7d3c9a2e-5b1f-4c8e-9a6d-2f4e8b1c0a02'
+       ON CONFLICT (id) DO NOTHING`,
+      [DEMO_ACTOR],
+    );
     await client.query("COMMIT");
   });
 }
