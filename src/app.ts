@@ -27,6 +27,7 @@ import { incidentRoutes } from "./incidents/routes.ts";
 import { maintenanceRoutes } from "./maintenance/routes.ts";
 import { ofrepRoutes } from "./ofrep/route.ts";
 import { reportRoutes } from "./reports/routes.ts";
+import { statusPageRoutes } from "./status-page/routes.tsx";
 import { statusRoutes } from "./status/route.ts";
 
 export function createApp() {
@@ -68,6 +69,7 @@ export function createApp() {
   app.route("/", reportRoutes);
   app.route("/", auditRoutes);
   app.route("/", ofrepRoutes);
+  app.route("/", statusPageRoutes(() => app));
   mountDocs(app);
 
   app.notFound(notFoundHandler(app));

@@ -61,6 +61,10 @@ export interface Env {
   PAGERDUTY_ROUTING_KEY?: string;
   PAGERDUTY_EVENTS_URL?: string;
 
+  /** The status page's title and public address (defaults: "Portal status", the request's origin). */
+  STATUS_PAGE_TITLE?: string;
+  PUBLIC_URL?: string;
+
   APP_VERSION?: string;
   BUILD_ID?: string;
   DEPLOYED_AT?: string;

@@ -21,7 +21,16 @@ export interface CachePolicy {
   cacheControl: string;
   /** Which statuses may be stored (a 503 health answer is, so outages do not multiply probes). */
   storable: (status: number) => boolean;
+  /** When the answer depends on the request (e.g. Accept), which version it is, and all there are. */
+  variants?: { of: (c: Context<AppEnv>) => string; all: readonly string[] };
 }
+
+/** The cache names of every version of a policy's answer, for purging. */
+export function cacheNames(policy: CachePolicy): string[] {
+  return policy.variants ? policy.variants.all.map((v) => `${policy.name}.${v}`) : [policy.name];
+}
+
+const cacheName = (c: Context<AppEnv>, policy: CachePolicy) => (policy.variants ? `${policy.name}.${policy.variants.of(c)}` : policy.name);
 
 const STORED_AT = "x-edge-stored-at";
 const GENERATED_AT = "x-edge-generated-at";
@@ -43,19 +52,22 @@ export function cacheKeyFor(namespace: string, name: string, variant: "fresh" | 
 export const STORED_AT_HEADER = STORED_AT;
 
 type Fetcher = (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Response | Promise<Response>;
+/** The application itself, for background refreshes (given lazily: it is still being built). */
+export type AppRef = () => { fetch: Fetcher };
 
 /**
  * `app` is the application itself: a stale answer is refreshed in the background by a
  * request the Worker sends itself, marked internal so it skips the lookup and stores.
  */
-export function edgeCache(policy: CachePolicy, app: () => { fetch: Fetcher }): MiddlewareHandler<AppEnv> {
+export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.env.EDGE_CACHE === "off" || (c.req.method !== "GET" && c.req.method !== "HEAD")) {
       await next();
       return;
     }
     const cache = caches.default;
-    const key = cacheKey(c, policy.name);
+    const name = cacheName(c, policy);
+    const key = cacheKey(c, name);
     const now = Date.now();
 
     const hit = isInternal(c.req.raw.headers) ? undefined : await cache.match(key).catch(() => undefined);
@@ -86,12 +98,12 @@ export function edgeCache(policy: CachePolicy, app: () => { fetch: Fetcher }): M
     const status = failed ? 500 : c.res.status;
     // After next() the response is replaced by assigning c.res (Hono ignores a returned one).
     if (!failed && policy.storable(status)) {
-      const stored = await store(c, policy, key, c.res);
+      const stored = await store(c, policy, name, key, c.res);
       c.res = answer(c, stored, policy, 0);
       return;
     }
     if (policy.staleIfErrorSeconds > 0 && status >= 500) {
-      const lastGood = await cache.match(cacheKey(c, policy.name, "last-good")).catch(() => undefined);
+      const lastGood = await cache.match(cacheKey(c, name, "last-good")).catch(() => undefined);
       if (lastGood) {
         logEvent("warn", "serving_stale_answer", { requestId: c.get("requestId"), cache: policy.name, status });
         c.res = await staleAnswer(c, lastGood);
@@ -102,7 +114,7 @@ export function edgeCache(policy: CachePolicy, app: () => { fetch: Fetcher }): M
   };
 }
 
-async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, response: Response): Promise<Response> {
+async function store(c: Context<AppEnv>, policy: CachePolicy, name: string, key: Request, response: Response): Promise<Response> {
   const body = await response.text();
   const headers = new Headers(response.headers);
   const now = Date.now();
@@ -118,7 +130,7 @@ async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, resp
   if (policy.staleIfErrorSeconds > 0 && response.status < 300) {
     const lastGood = new Headers(headers);
     lastGood.set("Cache-Control", `public, max-age=${policy.staleIfErrorSeconds}`);
-    puts.push(caches.default.put(cacheKey(c, policy.name, "last-good"), new Response(body, { status: 200, headers: lastGood })));
+    puts.push(caches.default.put(cacheKey(c, name, "last-good"), new Response(body, { status: 200, headers: lastGood })));
   }
   c.executionCtx.waitUntil(Promise.all(puts).catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })));
   return stored;

@@ -1,7 +1,8 @@
 // How long public answers are kept at the edge and what clients are told. Freshness
 // bound: the location that served an admin's write purges at once; every other location
 // serves the previous answer for at most ttl + stale-while-revalidate seconds.
-import type { CachePolicy } from "./edge-cache.ts";
+import { cacheNames, type CachePolicy } from "./edge-cache.ts";
+import { wantsHealthJson } from "../health/health-json.ts";
 
 export const STATUS_CACHE: CachePolicy = {
   name: "status",
@@ -21,6 +22,35 @@ export const HEALTH_CACHE: CachePolicy = {
   cacheControl: "no-store",
   // An outage answer is kept too, so a burst of monitors does not become a burst of vendor calls.
   storable: (status) => status === 200 || status === 503,
+  // The IETF health+json form is a different answer from the same URL.
+  variants: { of: (c) => (wantsHealthJson(c.req.header("accept")) ? "health-json" : "json"), all: ["json", "health-json"] },
 };
 
-export const PUBLIC_CACHES = [STATUS_CACHE.name, HEALTH_CACHE.name];
+/** The status page and the formats built on it: like /status, keyed by what they are. */
+export function pageCache(name: string, variants?: CachePolicy["variants"]): CachePolicy {
+  return { ...STATUS_CACHE, name, staleIfErrorSeconds: 600, variants };
+}
+
+export const PAGE_CACHE_NAMES = [
+  "page",
+  "v2.summary",
+  "v2.status",
+  "v2.components",
+  "v2.incidents",
+  "v2.incidents-unresolved",
+  "v2.maintenances",
+  "v2.maintenances-upcoming",
+  "v2.maintenances-active",
+  "feed.rss",
+  "feed.atom",
+  "maintenance.ics",
+];
+
+export const BADGE_VARIANTS = ["overall", "api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
+
+export const PUBLIC_CACHES = [
+  ...cacheNames(STATUS_CACHE),
+  ...cacheNames(HEALTH_CACHE),
+  ...PAGE_CACHE_NAMES,
+  ...BADGE_VARIANTS.map((v) => `badge.${v}`),
+];

@@ -5,7 +5,9 @@ import { success } from "../http/envelope.ts";
 import { errorResponse, successEnvelope } from "../http/openapi.ts";
 import { setMetric } from "hono/timing";
 import { singleFlight } from "../edge/single-flight.ts";
+import { versionInfo } from "../status/version.ts";
 import { checkHealth } from "./check-health.ts";
+import { HEALTH_JSON, toHealthJson, wantsHealthJson } from "./health-json.ts";
 import { httpStatusFor } from "./overall.ts";
 import { thresholdsFromEnv } from "./thresholds.ts";
 
@@ -50,7 +52,10 @@ export const healthRoute = createRoute({
   description:
     "Probes the database, Stripe, Twilio and Resend in parallel. 200 while operational or degraded, 503 during a partial or major outage; the body has the same shape either way.",
   responses: {
-    200: { description: "Operational or degraded", content: { "application/json": { schema: HealthEnvelope } } },
+    200: {
+      description: "Operational or degraded. With `Accept: application/health+json`, the IETF health check format (draft-inadarei-api-health-check) instead.",
+      content: { "application/json": { schema: HealthEnvelope }, "application/health+json": { schema: z.record(z.string(), z.unknown()) } },
+    },
     503: { description: "Partial or major outage", content: { "application/json": { schema: HealthEnvelope } } },
     429: errorResponse("Over the client's rate limit; see Retry-After"),
     500: errorResponse("Unexpected failure"),
@@ -72,5 +77,9 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async
   const { database, stripe, twilio, email } = report.components;
   setMetric(c, "db", database.responseTime, "database probe");
   setMetric(c, "probes", Math.max(database.responseTime, stripe.responseTime, twilio.responseTime, email.responseTime), "probe round");
+  if (wantsHealthJson(c.req.header("accept"))) {
+    // Declared in the route's responses; the typed helpers only know the JSON envelope.
+    return c.body(JSON.stringify(toHealthJson(report, versionInfo(c.env))), httpStatusFor(report.status), { "Content-Type": `${HEALTH_JSON}; charset=utf-8` }) as never;
+  }
   return c.json(success(report), httpStatusFor(report.status));
 });

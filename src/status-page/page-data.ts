@@ -1,0 +1,132 @@
+// Everything the public status page and the formats built on it show, read from the
+// database in parallel: the latest probe round, incidents of the last 14 days with their
+// timelines, maintenance, 90 days of daily uptime and 24 hours of response times.
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import type { Component, HealthStatus, IncidentStatus, MaintenanceWindow } from "../db/schema.ts";
+import { dailyStatsQuery, toDailyStats } from "../retention/daily-stats.ts";
+import { startOfUtcDay } from "../retention/retention.ts";
+
+const DAY_MS = 86_400_000;
+export const UPTIME_DAYS = 90;
+export const HISTORY_DAYS = 14;
+/** A probe round older than this no longer describes the present. */
+export const FRESH_ROUND_MS = 5 * 60_000;
+
+export interface IncidentEntry {
+  id: string;
+  component: Component;
+  status: IncidentStatus;
+  message: string | null;
+  startedAt: Date;
+  resolvedAt: Date | null;
+  updates: { status: IncidentStatus; message: string | null; resolved: boolean; at: Date }[];
+}
+
+export interface MaintenanceEntry {
+  id: string;
+  title: string;
+  description: string | null;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  actualStart: Date | null;
+  actualEnd: Date | null;
+  status: MaintenanceWindow["status"];
+  affectsPortal: boolean;
+  affectsCRM: boolean;
+  createdAt: Date;
+}
+
+export interface DayUptime {
+  day: string;
+  checks: number;
+  uptimePercent: number | null;
+}
+
+export interface PageData {
+  now: Date;
+  latest: Record<string, { status: HealthStatus; responseTimeMs: number | null; checkedAt: Date }>;
+  incidents: IncidentEntry[];
+  maintenance: MaintenanceEntry[];
+  uptime: Record<string, DayUptime[]>;
+  responseTimes: Record<string, { hour: Date; avgMs: number }[]>;
+}
+
+const d = (value: unknown) => new Date(value as string);
+const dOrNull = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+
+export async function loadPageData(db: Database, now: Date): Promise<PageData> {
+  const at = now.toISOString();
+  const today = startOfUtcDay(now);
+  const since90 = new Date(today.getTime() - (UPTIME_DAYS - 1) * DAY_MS);
+  const [latest, incidents, maintenance, daily, todayStats, hourly] = await Promise.all([
+    db.execute(sql`
+      SELECT DISTINCT ON (component) component, status, response_time_ms, checked_at
+      FROM health_check_logs
+      WHERE checked_at > ${new Date(now.getTime() - FRESH_ROUND_MS).toISOString()}::timestamptz AND checked_at <= ${at}::timestamptz
+      ORDER BY component, checked_at DESC`),
+    db.execute(sql`
+      SELECT s.id, s.component, s.status, s.message, s.started_at, s.resolved_at,
+             coalesce((SELECT json_agg(json_build_object('status', u.status, 'message', u.message, 'resolved', u.resolved, 'at', u.created_at)
+                                ORDER BY u.created_at, u.id)
+                       FROM incident_updates u WHERE u.incident_id = s.id), '[]'::json) AS updates
+      FROM system_status s
+      WHERE s.resolved_at IS NULL OR s.resolved_at > ${new Date(now.getTime() - HISTORY_DAYS * DAY_MS).toISOString()}::timestamptz
+      ORDER BY s.started_at DESC
+      LIMIT 200`),
+    db.execute(sql`
+      SELECT * FROM maintenance_windows
+      WHERE status IN ('scheduled', 'in_progress')
+         OR (status = 'completed' AND coalesce(actual_end, scheduled_end) > ${new Date(now.getTime() - HISTORY_DAYS * DAY_MS).toISOString()}::timestamptz)
+      ORDER BY scheduled_start
+      LIMIT 200`),
+    db.execute(sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, component, checks, uptime_percent::float8 AS uptime_percent
+      FROM health_check_daily WHERE day >= ${since90.toISOString().slice(0, 10)}::date`),
+    db.execute(dailyStatsQuery(today, new Date(today.getTime() + DAY_MS))),
+    db.execute(sql`
+      SELECT component, date_trunc('hour', checked_at) AS hour, round(avg(response_time_ms))::int AS avg_ms
+      FROM health_check_logs
+      WHERE checked_at > ${new Date(now.getTime() - DAY_MS).toISOString()}::timestamptz AND response_time_ms IS NOT NULL
+      GROUP BY component, hour ORDER BY hour`),
+  ]);
+
+  const data: PageData = { now, latest: {}, incidents: [], maintenance: [], uptime: {}, responseTimes: {} };
+  for (const r of latest.rows as Record<string, unknown>[]) {
+    data.latest[String(r.component)] = { status: r.status as HealthStatus, responseTimeMs: r.response_time_ms as number | null, checkedAt: d(r.checked_at) };
+  }
+  data.incidents = (incidents.rows as Record<string, unknown>[]).map((r) => ({
+    id: String(r.id),
+    component: r.component as Component,
+    status: r.status as IncidentStatus,
+    message: r.message as string | null,
+    startedAt: d(r.started_at),
+    resolvedAt: dOrNull(r.resolved_at),
+    updates: (r.updates as { status: IncidentStatus; message: string | null; resolved: boolean; at: string }[]).map((u) => ({ ...u, at: d(u.at) })),
+  }));
+  data.maintenance = (maintenance.rows as Record<string, unknown>[]).map((r) => ({
+    id: String(r.id),
+    title: String(r.title),
+    description: r.description as string | null,
+    scheduledStart: d(r.scheduled_start),
+    scheduledEnd: d(r.scheduled_end),
+    actualStart: dOrNull(r.actual_start),
+    actualEnd: dOrNull(r.actual_end),
+    status: r.status as MaintenanceWindow["status"],
+    affectsPortal: Boolean(r.affects_portal),
+    affectsCRM: Boolean(r.affects_crm),
+    createdAt: d(r.created_at),
+  }));
+  const push = (component: string, entry: DayUptime) => (data.uptime[component] ??= []).push(entry);
+  for (const r of daily.rows as Record<string, unknown>[]) {
+    push(String(r.component), { day: String(r.day), checks: Number(r.checks), uptimePercent: r.uptime_percent === null ? null : Number(r.uptime_percent) });
+  }
+  for (const row of todayStats.rows) {
+    const s = toDailyStats(row as Record<string, unknown>);
+    push(s.component, { day: s.day, checks: s.checks, uptimePercent: s.uptimePercent });
+  }
+  for (const r of hourly.rows as Record<string, unknown>[]) {
+    (data.responseTimes[String(r.component)] ??= []).push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
+  }
+  return data;
+}

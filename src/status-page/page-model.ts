@@ -1,0 +1,109 @@
+// What the public page and the Statuspage-compatible formats say, derived from PageData:
+// each component's state, the overall indicator, and which incidents and windows to show.
+// States follow Atlassian Statuspage's vocabulary so its consumers can read them unchanged.
+import type { IncidentStatus } from "../db/schema.ts";
+import { overallStatus } from "../health/overall.ts";
+import { CRM_COMPONENTS, PORTAL_COMPONENTS } from "../retention/daily-stats.ts";
+import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
+
+export type ComponentState = "operational" | "under_maintenance" | "degraded_performance" | "partial_outage" | "major_outage";
+export type Indicator = "none" | "minor" | "major" | "critical";
+
+const SEVERITY: ComponentState[] = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"];
+const worse = (a: ComponentState, b: ComponentState) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
+
+export const PAGE_COMPONENTS = [
+  { id: "api", name: "API", description: "The portal's HTTP API" },
+  { id: "database", name: "Database", description: "Customer data and bookings" },
+  { id: "stripe", name: "Payments", description: "Card payments, through Stripe" },
+  { id: "twilio", name: "SMS", description: "Text messages, through Twilio" },
+  { id: "email", name: "Email", description: "Email delivery, through Resend" },
+  { id: "portal", name: "Customer portal", description: "The web portal customers use" },
+  { id: "crm", name: "CRM", description: "The internal CRM" },
+] as const;
+
+export const STATE_LABEL: Record<ComponentState, string> = {
+  operational: "Operational",
+  under_maintenance: "Under maintenance",
+  degraded_performance: "Degraded performance",
+  partial_outage: "Partial outage",
+  major_outage: "Major outage",
+};
+
+const INCIDENT_STATE: Record<IncidentStatus, ComponentState> = {
+  operational: "operational",
+  maintenance: "under_maintenance",
+  degraded: "degraded_performance",
+  partial_outage: "partial_outage",
+  major_outage: "major_outage",
+};
+
+export function incidentImpact(status: IncidentStatus): "none" | "minor" | "major" | "critical" | "maintenance" {
+  return ({ operational: "none", maintenance: "maintenance", degraded: "minor", partial_outage: "major", major_outage: "critical" } as const)[status];
+}
+
+export function windowCovers(window: Pick<MaintenanceEntry, "affectsPortal" | "affectsCRM">, component: string): boolean {
+  const onPortal = component === "portal" || PORTAL_COMPONENTS.includes(component);
+  const onCrm = component === "crm" || CRM_COMPONENTS.includes(component);
+  return (window.affectsPortal && onPortal) || (window.affectsCRM && onCrm);
+}
+
+export interface ComponentModel {
+  id: string;
+  name: string;
+  description: string;
+  state: ComponentState;
+  responseTimeMs: number | null;
+}
+
+export interface PageModel {
+  indicator: Indicator;
+  description: string;
+  components: ComponentModel[];
+  activeIncidents: IncidentEntry[];
+  recentIncidents: IncidentEntry[];
+  activeMaintenance: MaintenanceEntry[];
+  upcomingMaintenance: MaintenanceEntry[];
+  pastMaintenance: MaintenanceEntry[];
+}
+
+export function buildPageModel(data: PageData): PageModel {
+  const activeIncidents = data.incidents.filter((i) => !i.resolvedAt);
+  const activeMaintenance = data.maintenance.filter((m) => m.status === "in_progress");
+  const components = PAGE_COMPONENTS.map((c) => {
+    const check = data.latest[c.id];
+    let state: ComponentState = "operational";
+    if (check) state = check.status === "unhealthy" ? "major_outage" : check.status === "degraded" ? "degraded_performance" : "operational";
+    for (const incident of activeIncidents) if (incident.component === c.id) state = worse(state, INCIDENT_STATE[incident.status]);
+    if (activeMaintenance.some((m) => windowCovers(m, c.id))) state = worse(state, "under_maintenance");
+    return { ...c, state, responseTimeMs: check?.responseTimeMs ?? null };
+  });
+
+  // The overall state follows /api/portal/health's rules for the probes, then incidents.
+  const probes = Object.values(data.latest).map((l) => l.status);
+  let overall: IncidentStatus = probes.length ? overallStatus(probes) : "operational";
+  for (const incident of activeIncidents) {
+    if (SEVERITY.indexOf(INCIDENT_STATE[incident.status]) > SEVERITY.indexOf(INCIDENT_STATE[overall])) overall = incident.status;
+  }
+  const inMaintenance = activeMaintenance.length > 0;
+  const [indicator, description] = (
+    {
+      major_outage: ["critical", "Major System Outage"],
+      partial_outage: ["major", "Partial System Outage"],
+      degraded: ["minor", "Minor Service Outage"],
+      maintenance: ["none", "Service Under Maintenance"],
+      operational: ["none", inMaintenance ? "Service Under Maintenance" : "All Systems Operational"],
+    } as const
+  )[overall];
+
+  return {
+    indicator,
+    description,
+    components,
+    activeIncidents,
+    recentIncidents: data.incidents.filter((i) => i.resolvedAt),
+    activeMaintenance,
+    upcomingMaintenance: data.maintenance.filter((m) => m.status === "scheduled" && m.scheduledEnd > data.now),
+    pastMaintenance: data.maintenance.filter((m) => m.status === "completed"),
+  };
+}

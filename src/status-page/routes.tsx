@@ -1,0 +1,119 @@
+// The public status page and the formats other tools read: Statuspage v2 JSON, RSS,
+// Atom, iCalendar and a badge. All edge-cached like /api/portal/status and rate-limited.
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../env.ts";
+import { edgeCache, type AppRef } from "../edge/edge-cache.ts";
+import { BADGE_VARIANTS, pageCache } from "../edge/public-policies.ts";
+import { publicLimit, rateLimit } from "../edge/rate-limit.ts";
+import { singleFlight } from "../edge/single-flight.ts";
+import { checkHealth } from "../health/check-health.ts";
+import { thresholdsFromEnv } from "../health/thresholds.ts";
+import { BADGE_COLORS, badgeSvg } from "./badge.ts";
+import { atomFeed, feedItems, maintenanceCalendar, rssFeed } from "./feeds.ts";
+import { StatusPage } from "./page.tsx";
+import { loadPageData, type PageData } from "./page-data.ts";
+import { buildPageModel, STATE_LABEL, type PageModel } from "./page-model.ts";
+import { v2Components, v2Incident, v2Maintenance, v2Page, v2Status, v2Summary, type PageInfo } from "./statuspage-v2.ts";
+
+const HEALTH_COMPONENTS = ["api", "database", "stripe", "twilio", "email"];
+
+interface PageContext {
+  info: PageInfo;
+  data: PageData;
+  model: PageModel;
+}
+
+/** Loads the page data; when the cron has not logged a recent round, probes live instead. */
+async function pageContext(c: Context<AppEnv>): Promise<PageContext> {
+  const now = new Date();
+  const db = c.get("database")();
+  const data = await loadPageData(db, now);
+  if (!HEALTH_COMPONENTS.some((component) => data.latest[component])) {
+    const report = await singleFlight("health", () =>
+      checkHealth({ database: () => db, env: c.env, fetch: (input, init) => fetch(input, init), clock: Date.now, thresholds: thresholdsFromEnv(c.env), requestStartedAt: c.get("requestStartedAt") }),
+    );
+    for (const [component, health] of Object.entries(report.components)) {
+      data.latest[component] = { status: health.status, responseTimeMs: health.responseTime, checkedAt: new Date(health.lastChecked) };
+    }
+  }
+  const origin = (c.env.PUBLIC_URL || new URL(c.req.url).origin).replace(/\/$/, "");
+  const name = c.env.STATUS_PAGE_TITLE || "Portal status";
+  return { info: { id: "portal", name, url: origin }, data, model: buildPageModel(data) };
+}
+
+const limited = rateLimit({ scope: "page", limit: publicLimit });
+
+export function statusPageRoutes(app: AppRef) {
+  const routes = new Hono<AppEnv>();
+  const cached = (name: string) => [limited, edgeCache(pageCache(name), app)] as const;
+
+  routes.get("/", ...cached("page"), async (c) => {
+    const { info, data, model } = await pageContext(c);
+    return c.html(`<!doctype html>${(<StatusPage model={model} data={data} title={info.name} />).toString()}`);
+  });
+
+  const json = (name: string, path: string, build: (ctx: PageContext) => unknown) =>
+    routes.get(path, ...cached(name), async (c) => {
+      c.header("Access-Control-Allow-Origin", "*");
+      return c.json(build(await pageContext(c)));
+    });
+  json("v2.summary", "/api/v2/summary.json", ({ info, model, data }) => v2Summary(info, model, data));
+  json("v2.status", "/api/v2/status.json", ({ info, model, data }) => ({ page: v2Page(info, data), status: v2Status(model) }));
+  json("v2.components", "/api/v2/components.json", ({ info, model, data }) => ({ page: v2Page(info, data), components: v2Components(info, model, data) }));
+  json("v2.incidents", "/api/v2/incidents.json", ({ info, data }) => ({ page: v2Page(info, data), incidents: data.incidents.map((i) => v2Incident(info, i)) }));
+  json("v2.incidents-unresolved", "/api/v2/incidents/unresolved.json", ({ info, data, model }) => ({ page: v2Page(info, data), incidents: model.activeIncidents.map((i) => v2Incident(info, i)) }));
+  json("v2.maintenances", "/api/v2/scheduled-maintenances.json", ({ info, data }) => ({
+    page: v2Page(info, data),
+    scheduled_maintenances: data.maintenance.map((w) => v2Maintenance(info, w)),
+  }));
+  json("v2.maintenances-upcoming", "/api/v2/scheduled-maintenances/upcoming.json", ({ info, data, model }) => ({
+    page: v2Page(info, data),
+    scheduled_maintenances: model.upcomingMaintenance.map((w) => v2Maintenance(info, w)),
+  }));
+  json("v2.maintenances-active", "/api/v2/scheduled-maintenances/active.json", ({ info, data, model }) => ({
+    page: v2Page(info, data),
+    scheduled_maintenances: model.activeMaintenance.map((w) => v2Maintenance(info, w)),
+  }));
+
+  routes.get("/feed.rss", ...cached("feed.rss"), async (c) => {
+    const { info, data, model } = await pageContext(c);
+    const items = feedItems(info, data.incidents, [...model.activeMaintenance, ...model.upcomingMaintenance, ...model.pastMaintenance]);
+    return c.body(rssFeed(info, items, data.now), 200, { "Content-Type": "application/rss+xml; charset=utf-8" });
+  });
+  routes.get("/feed.atom", ...cached("feed.atom"), async (c) => {
+    const { info, data, model } = await pageContext(c);
+    const items = feedItems(info, data.incidents, [...model.activeMaintenance, ...model.upcomingMaintenance, ...model.pastMaintenance]);
+    return c.body(atomFeed(info, items, data.now), 200, { "Content-Type": "application/atom+xml; charset=utf-8" });
+  });
+  routes.get("/maintenance.ics", ...cached("maintenance.ics"), async (c) => {
+    const { info, data, model } = await pageContext(c);
+    return c.body(maintenanceCalendar(info, [...model.activeMaintenance, ...model.upcomingMaintenance], data.now), 200, {
+      "Content-Type": "text/calendar; charset=utf-8",
+      "Content-Disposition": 'inline; filename="maintenance.ics"',
+    });
+  });
+
+  const badgeVariant = (c: Context<AppEnv>) => {
+    const component = c.req.query("component") ?? "overall";
+    return (BADGE_VARIANTS as readonly string[]).includes(component) ? component : "unknown";
+  };
+  routes.get("/badge.svg", limited, edgeCache(pageCache("badge", { of: badgeVariant, all: [...BADGE_VARIANTS, "unknown"] }), app), async (c) => {
+    const variant = badgeVariant(c);
+    if (variant === "unknown") {
+      return c.body(badgeSvg("status", "unknown component", "#9f9f9f"), 404, { "Content-Type": "image/svg+xml" });
+    }
+    const { model } = await pageContext(c);
+    let label = "status";
+    let message: string = model.description.toLowerCase();
+    let color: string = model.indicator === "none" ? (message.includes("maintenance") ? BADGE_COLORS.maint : BADGE_COLORS.ok) : model.indicator === "minor" ? BADGE_COLORS.warn : BADGE_COLORS.bad;
+    if (variant !== "overall") {
+      const component = model.components.find((m) => m.id === variant)!;
+      label = component.name.toLowerCase();
+      message = STATE_LABEL[component.state].toLowerCase();
+      color = { operational: BADGE_COLORS.ok, under_maintenance: BADGE_COLORS.maint, degraded_performance: BADGE_COLORS.warn, partial_outage: BADGE_COLORS.bad, major_outage: BADGE_COLORS.bad }[component.state];
+    }
+    return c.body(badgeSvg(label, message, color), 200, { "Content-Type": "image/svg+xml; charset=utf-8" });
+  });
+
+  return routes;
+}
