@@ -27,7 +27,7 @@ if (databaseUrl) {
 await seedDemoData(databaseUrl);
 log("demo data: seeded");
 
-const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0) });
+const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0), serialize: embedded !== undefined });
 log(`neon relay: ws://${relay.address}`);
 const vendors = await startFakeVendors({ port: Number(process.env.FAKE_VENDORS_PORT ?? 0) });
 log(`fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default)`);

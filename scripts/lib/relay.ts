@@ -19,9 +19,17 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-export async function startRelay(options: { host?: string; port?: number } = {}): Promise<Relay> {
+/**
+ * `serialize`: let one connection at a time talk to each backend, from its first message
+ * until the backend is idle again (ReadyForQuery 'I'). PGlite is a single session behind a
+ * multiplexer that queues protocol messages one by one, so two clients' extended-protocol
+ * batches (Parse, Bind, …, Sync) could interleave; serializing whole exchanges prevents it.
+ * A real Postgres needs no such thing.
+ */
+export async function startRelay(options: { host?: string; port?: number; serialize?: boolean } = {}): Promise<Relay> {
   const host = options.host ?? "127.0.0.1";
   const counts = new Map<string, number>();
+  const locks = new Map<string, Mutex>();
   const server = new WebSocketServer({ host, port: options.port ?? 0 });
   const sockets = new Set<WebSocket>();
 
@@ -43,24 +51,75 @@ export async function startRelay(options: { host?: string; port?: number } = {})
       },
       // Postgres hangs up after Terminate; PGlite's socket server does not, and would
       // keep the slot. Hanging up here makes every backend behave like Postgres.
-      () => setImmediate(() => tcp.end()),
+      () => {
+        terminating = true;
+      },
     );
-    const pending: Buffer[] = [];
+    const lock = options.serialize ? (locks.get(target) ?? locks.set(target, new Mutex()).get(target)!) : null;
+    const outbound: Buffer[] = [];
     let connected = false;
+    let holding = false;
+    let acquiring = false;
+    let terminating = false;
+    let closed = false;
+    const pump = () => {
+      if (closed) return;
+      if (terminating) {
+        // Terminate needs no turn: nothing answers it. Drop it and hang up.
+        outbound.length = 0;
+        release();
+        tcp.end();
+        return;
+      }
+      if (!connected || outbound.length === 0) return;
+      if (!lock || holding) {
+        for (const chunk of outbound.splice(0)) tcp.write(chunk);
+        return;
+      }
+      if (acquiring) return;
+      acquiring = true;
+      void lock.acquire().then(() => {
+        acquiring = false;
+        holding = true;
+        // The connection may have gone while it waited for its turn.
+        if (closed || terminating) release();
+        pump();
+      });
+    };
+    const release = () => {
+      if (holding) {
+        holding = false;
+        lock!.release();
+      }
+    };
+    const idle = new ReadyForQueryWatcher(() => {
+      release();
+      pump();
+    });
     tcp.on("connect", () => {
       connected = true;
-      for (const chunk of pending) tcp.write(chunk);
-      pending.length = 0;
+      pump();
     });
-    tcp.on("data", (data) => ws.readyState === ws.OPEN && ws.send(data));
-    tcp.on("close", () => ws.close());
+    tcp.on("data", (data) => {
+      if (lock) idle.push(data as Buffer);
+      if (ws.readyState === ws.OPEN) ws.send(data);
+    });
+    tcp.on("close", () => {
+      closed = true;
+      release();
+      ws.close();
+    });
     tcp.on("error", () => ws.terminate());
     ws.on("message", (data: Buffer) => {
       counter.push(data);
-      if (connected) tcp.write(data);
-      else pending.push(data);
+      outbound.push(data);
+      pump();
     });
-    ws.on("close", () => tcp.destroy());
+    ws.on("close", () => {
+      closed = true;
+      release();
+      tcp.destroy();
+    });
     ws.on("error", () => tcp.destroy());
   });
 
@@ -83,6 +142,47 @@ export async function startRelay(options: { host?: string; port?: number } = {})
 
 export function roundTripKey(address: string, database: string): string {
   return `${address}/${database}`;
+}
+
+class Mutex {
+  private locked = false;
+  private readonly waiters: (() => void)[] = [];
+
+  acquire(): Promise<void> {
+    if (!this.locked) {
+      this.locked = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.locked = false;
+  }
+}
+
+/** Follows the backend's messages and calls back when it reports ReadyForQuery, idle. */
+class ReadyForQueryWatcher {
+  private buffer = Buffer.alloc(0);
+  private readonly onIdle: () => void;
+
+  constructor(onIdle: () => void) {
+    this.onIdle = onIdle;
+  }
+
+  push(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      if (this.buffer.length < 5) return;
+      const length = this.buffer.readInt32BE(1);
+      if (this.buffer.length < length + 1) return;
+      // 'Z' with transaction status 'I': idle, outside any transaction.
+      if (this.buffer[0] === 0x5a && this.buffer[5] === 0x49) this.onIdle();
+      this.buffer = this.buffer.subarray(length + 1);
+    }
+  }
 }
 
 function splitHostPort(address: string): [string, number] {

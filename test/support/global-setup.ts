@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
   const postgres = url
     ? await useExternalPostgres(url, `phs_test_${process.pid}_${Date.now().toString(36)}`)
     : await useEmbeddedPostgres();
-  const relay = await startRelay();
+  const relay = await startRelay({ serialize: postgres.kind === "embedded" });
   const vendors = await startFakeVendors();
   const control = await startControlServer(postgres, relay);
   project.provide("harness", { controlUrl: control.url, relay: relay.address, vendorsUrl: vendors.url, postgres: postgres.kind });
