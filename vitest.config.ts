@@ -2,26 +2,45 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => {
-      const harness = inject("harness");
-      return {
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            HARNESS_CONTROL_URL: harness.controlUrl,
-            HARNESS_VENDORS_URL: harness.vendorsUrl,
-            HARNESS_POSTGRES: harness.postgres,
-            LOCAL_PG_RELAY: harness.relay,
-          },
-        },
-      };
-    }),
-  ],
   test: {
-    globalSetup: ["./test/support/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // Everything that runs inside workerd, against the real chain started by the global setup.
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const harness = inject("harness");
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  HARNESS_CONTROL_URL: harness.controlUrl,
+                  HARNESS_VENDORS_URL: harness.vendorsUrl,
+                  HARNESS_POSTGRES: harness.postgres,
+                  LOCAL_PG_RELAY: harness.relay,
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "workers",
+          globalSetup: ["./test/support/global-setup.ts"],
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/browser/**"],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // A real browser against `npm run dev`, in Node.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -20,9 +20,10 @@ if (databaseUrl) {
   await applyMigrations(databaseUrl);
   log("database: DATABASE_URL (migrated)");
 } else {
-  embedded = await useEmbeddedPostgres({ dataDir: ".data/pglite", port: Number(process.env.PGLITE_PORT ?? 0) });
+  const dataDir = process.env.PGLITE_DATA_DIR ?? ".data/pglite";
+  embedded = await useEmbeddedPostgres({ dataDir, port: Number(process.env.PGLITE_PORT ?? 0) });
   databaseUrl = embedded.url;
-  log(`database: embedded PGlite in .data/pglite, serving ${databaseUrl} (migrated)`);
+  log(`database: embedded PGlite in ${dataDir}, serving ${databaseUrl} (migrated)`);
 }
 await seedDemoData(databaseUrl);
 log("demo data: seeded");

@@ -49,6 +49,7 @@ export interface PageData {
   incidents: IncidentEntry[];
   maintenance: MaintenanceEntry[];
   uptime: Record<string, DayUptime[]>;
+  /** Average response time per 10 minutes over the last 24 hours. */
   responseTimes: Record<string, { hour: Date; avgMs: number }[]>;
 }
 
@@ -85,7 +86,7 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
       FROM health_check_daily WHERE day >= ${since90.toISOString().slice(0, 10)}::date`),
     db.execute(dailyStatsQuery(today, new Date(today.getTime() + DAY_MS))),
     db.execute(sql`
-      SELECT component, date_trunc('hour', checked_at) AS hour, round(avg(response_time_ms))::int AS avg_ms
+      SELECT component, date_bin('10 minutes', checked_at, '2000-01-01T00:00:00Z') AS hour, round(avg(response_time_ms))::int AS avg_ms
       FROM health_check_logs
       WHERE checked_at > ${new Date(now.getTime() - DAY_MS).toISOString()}::timestamptz AND response_time_ms IS NOT NULL
       GROUP BY component, hour ORDER BY hour`),

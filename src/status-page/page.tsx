@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // The public status page: server-rendered, no script, light and dark from the reader's
 // preference, landmarks and text alternatives for every graphic.
+import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
 import type { DayUptime, IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 import { UPTIME_DAYS } from "./page-data.ts";
@@ -8,7 +9,7 @@ import { STATE_LABEL, type ComponentModel, type ComponentState, type PageModel }
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d8dee4;--card:#f6f8fa;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--maint:#0969da;--none:#d0d7de}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--card:#161b22;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--maint:#4493f8;--none:#30363d}}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--card:#161b22;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--maint:#4493f8;--none:#30363d}.banner{color:#0d1117!important}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif}
 main,header,footer{max-width:52rem;margin:0 auto;padding:0 1rem}header{padding-top:1.5rem}h1{font-size:1.5rem;margin:0 0 1rem}h2{font-size:1.15rem;margin:2rem 0 .75rem}
 a{color:var(--maint)}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem}
@@ -65,9 +66,11 @@ const UptimeBar: FC<{ component: ComponentModel; days: DayUptime[]; incidents: I
 };
 
 const Sparkline: FC<{ name: string; points: { hour: Date; avgMs: number }[] }> = ({ name, points }) => {
-  if (points.length < 2) return <span class="muted">No response times yet</span>;
+  if (points.length === 0) return <span class="muted">No response times yet</span>;
   const max = Math.max(...points.map((p) => p.avgMs), 1);
-  const coords = points.map((p, i) => `${((i / (points.length - 1)) * 100).toFixed(1)},${(28 - (p.avgMs / max) * 26).toFixed(1)}`).join(" ");
+  // One point still draws a (flat) line.
+  const series = points.length === 1 ? [points[0]!, points[0]!] : points;
+  const coords = series.map((p, i) => `${((i / (series.length - 1)) * 100).toFixed(1)},${(28 - (p.avgMs / max) * 26).toFixed(1)}`).join(" ");
   const avg = Math.round(points.reduce((s, p) => s + p.avgMs, 0) / points.length);
   return (
     <svg class="spark" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label={`${name} response time over 24 hours: average ${avg} ms, peak ${max} ms`}>
@@ -114,7 +117,8 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string }>
         <meta name="description" content={`Current status of ${title}: ${model.description}`} />
         <link rel="alternate" type="application/atom+xml" title="Incidents and maintenance (Atom)" href="/feed.atom" />
         <link rel="alternate" type="application/rss+xml" title="Incidents and maintenance (RSS)" href="/feed.rss" />
-        <style>{STYLE}</style>
+        {/* Raw: the stylesheet's ">" and quotes must not be escaped as text. */}
+        <style>{raw(STYLE)}</style>
       </head>
       <body>
         <a class="skip" href="#components">Skip to components</a>
