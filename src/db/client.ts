@@ -9,6 +9,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const CLOSE_WAIT_MS = 1_000;
 
 export type Database = NeonDatabase<typeof schema>;
+/** The handle inside db.transaction(). */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface DatabaseHandle {
   db: Database;

@@ -8,6 +8,7 @@ import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { isInternal, markInternal } from "./internal-request.ts";
 
 export interface CachePolicy {
@@ -147,7 +148,7 @@ function answer(c: Context<AppEnv>, stored: Response, policy: CachePolicy, age: 
     if (name !== "content-type" && name !== "content-length" && name !== "etag" && name !== "cache-control") headers.set(name, value);
   });
   const etag = headers.get("etag");
-  if (status === 200 && etag && matches(c.req.header("if-none-match"), etag)) {
+  if (status === 200 && etag && matchesEtag(c.req.header("if-none-match"), etag)) {
     headers.delete("content-type");
     headers.delete("content-length");
     return new Response(null, { status: 304, headers });
@@ -170,17 +171,4 @@ async function staleAnswer(c: Context<AppEnv>, lastGood: Response): Promise<Resp
 /** Forgets the cached answers named, in this location; other locations expire within their TTL. */
 export async function purge(c: Context<AppEnv>, names: string[]): Promise<void> {
   await Promise.all(names.map((name) => caches.default.delete(cacheKey(c, name)).catch(() => false)));
-}
-
-export async function strongEtag(body: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
-  return `"${[...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
-}
-
-export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(",").some((candidate) => {
-    const tag = candidate.trim();
-    return tag === "*" || tag === etag || tag === `W/${etag}`;
-  });
 }

@@ -1,13 +1,13 @@
 // Gradual rollouts: starting, pausing, resuming and cancelling a plan, and the cron job
 // that applies the steps that have fallen due.
 import { and, eq } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { featureFlags, flagRollouts, type FlagRollout } from "../db/schema.ts";
 import { recordAudit, type AuditRecord } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { auditSnapshot, flagView, type FlagView } from "./flag-view.ts";
 import { percentageAtStep, stepAt, totalSteps } from "./rollout-plan.ts";
-import { findLivePlan, lockFlag, type Transaction } from "./write-flags.ts";
+import { findLivePlan, lockFlag } from "./write-flags.ts";
 
 export interface RolloutRequest {
   startPercentage: number;

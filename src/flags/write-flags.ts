@@ -1,14 +1,13 @@
 // Changing flags. Each change is one transaction that locks the flag row, makes the
 // change in SQL and writes its audit row; any error leaves nothing behind.
 import { and, count, eq, inArray, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { featureFlags, flagRollouts, type FeatureFlag, type FlagRollout } from "../db/schema.ts";
 import { recordAudit, type AuditRecord } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { auditSnapshot, flagView, type FlagView } from "./flag-view.ts";
 import { flagNotFound } from "./read-flags.ts";
 
-export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface NewFlag {
   key: string;

@@ -2,12 +2,11 @@
 // status or message, and the resolution, each with its time and actor, written in the
 // same transaction as the change and its audit row.
 import { asc, desc, eq, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { incidentUpdates, systemStatus, type Component, type IncidentStatus, type IncidentUpdate, type SystemStatusRow } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 
-export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface IncidentView {
   id: string;

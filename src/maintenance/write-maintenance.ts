@@ -2,7 +2,7 @@
 // audit row. The spec's advice (48 h notice, a 50 % buffer over the expected duration)
 // is checked but not enforced: a window that misses it is accepted with warnings.
 import { and, desc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { maintenanceWindows, type MaintenanceWindow } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
@@ -28,7 +28,6 @@ export interface MaintenanceChange {
   warnings: string[];
 }
 
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export function maintenanceNotFound(id: string): DomainError {
   return new DomainError("not_found", "MAINTENANCE_NOT_FOUND", `No maintenance window with id '${id}'`);

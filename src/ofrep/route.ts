@@ -6,6 +6,7 @@ import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../aut
 import type { AppEnv } from "../env.ts";
 import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
 import { FlagKey } from "../flags/routes/schemas.ts";
+import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
 import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
 
@@ -101,23 +102,10 @@ ofrepRoutes
       const flags = await loadCompiledFlags(c.get("database")());
       const payload = { flags: flags.map((flag) => ofrepEvaluate(flag, context)) };
       const text = JSON.stringify(payload);
-      const etag = `"${await sha256Hex(text)}"`;
+      const etag = await strongEtag(text);
       c.header("ETag", etag);
       c.header("Cache-Control", "private, no-cache");
-      if (ifNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+      if (matchesEtag(c.req.header("if-none-match"), etag)) return c.body(null, 304);
       return c.json(payload, 200);
     },
   );
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].slice(0, 16).map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function ifNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(",").some((tag) => {
-    const t = tag.trim();
-    return t === "*" || t === etag || t === `W/${etag}`;
-  });
-}
