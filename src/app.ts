@@ -19,6 +19,7 @@ import { flagRoutes } from "./flags/routes/flags.ts";
 import { rolloutRoutes } from "./flags/routes/rollouts.ts";
 import { healthRoutes } from "./health/route.ts";
 import { accessLog } from "./http/access-log.ts";
+import { limitBody, rejectDuplicateKeys } from "./http/body-guard.ts";
 import { handleError } from "./http/errors.ts";
 import { notFoundHandler } from "./http/not-found.ts";
 import { validationHook } from "./http/openapi.ts";
@@ -60,7 +61,8 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.route("/", statusRoutes);
 
-  app.use("/api/admin/*", requireAdmin, purgeOnWrite);
+  app.use("/api/admin/*", requireAdmin, limitBody, rejectDuplicateKeys, purgeOnWrite);
+  app.use("/ofrep/*", limitBody, rejectDuplicateKeys);
   app.route("/", flagRoutes);
   app.route("/", allowListRoutes);
   app.route("/", rolloutRoutes);

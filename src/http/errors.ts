@@ -33,8 +33,17 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
-    const code = status === 400 ? "BAD_REQUEST" : status === 401 ? "UNAUTHORIZED" : status === 413 ? "PAYLOAD_TOO_LARGE" : "HTTP_ERROR";
-    return c.json(failure(code, error.message || "Request failed", { requestId }), status);
+    const [code, message] =
+      status === 400
+        ? ["BAD_REQUEST", error.message === "Malformed JSON in request body" ? "The request body is not valid JSON" : error.message]
+        : status === 401
+          ? ["UNAUTHORIZED", error.message]
+          : status === 413
+            ? ["PAYLOAD_TOO_LARGE", error.message]
+            : status === 415
+              ? ["UNSUPPORTED_MEDIA_TYPE", "Send the request body as application/json"]
+              : ["HTTP_ERROR", error.message];
+    return c.json(failure(code, message || "Request failed", { requestId }), status);
   }
   logEvent("error", "unhandled_error", { requestId, path: c.req.path, error: error.name, message: sanitizeErrorMessage(error) });
   return c.json(failure("INTERNAL_ERROR", "An unexpected error occurred", { requestId }), 500);

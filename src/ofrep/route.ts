@@ -31,7 +31,8 @@ const Context = z
   })
   .catchall(z.unknown())
   .openapi("OfrepContext");
-const EvaluationRequest = z.object({ context: Context.optional() }).openapi("OfrepEvaluationRequest");
+// Strict at the top (only `context`); the context itself may carry any attributes, as OpenFeature contexts do.
+const EvaluationRequest = z.strictObject({ context: Context.optional() }).openapi("OfrepEvaluationRequest");
 
 const Success = z
   .object({

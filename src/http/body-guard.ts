@@ -1,0 +1,60 @@
+// Guards for request bodies on the write APIs: a size limit (413) and no repeated keys in
+// a JSON object (JSON.parse would silently keep the last one; a client that sends two
+// values for one field gets told instead).
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "./errors.ts";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, "PAYLOAD_TOO_LARGE", `The request body is over the ${MAX_BODY_BYTES / 1024} KiB limit`);
+  },
+});
+
+export const rejectDuplicateKeys = createMiddleware<AppEnv>(async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && /^application\/(.+\+)?json\b/i.test(type)) {
+    const duplicate = findDuplicateKey(await c.req.text());
+    if (duplicate !== null) throw new ApiError(400, "VALIDATION_ERROR", `${duplicate}: given more than once`);
+  }
+  await next();
+});
+
+/** The first key that appears twice in one object of a JSON text, or null. */
+export function findDuplicateKey(text: string): string | null {
+  const objects: (Set<string> | null)[] = []; // null marks an array
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const literal = text.slice(i, end + 1);
+      i = end + 1;
+      let next = i;
+      while (next < text.length && " \t\r\n".includes(text[next]!)) next++;
+      const current = objects.at(-1);
+      // A string followed by ':' inside an object is a key.
+      if (text[next] === ":" && current) {
+        let key: string;
+        try {
+          key = JSON.parse(literal) as string;
+        } catch {
+          return null; // malformed: the JSON parser will say so
+        }
+        if (current.has(key)) return key;
+        current.add(key);
+      }
+      continue;
+    }
+    if (ch === "{") objects.push(new Set());
+    else if (ch === "[") objects.push(null);
+    else if (ch === "}" || ch === "]") objects.pop();
+    i++;
+  }
+  return null;
+}
