@@ -32,6 +32,15 @@ export async function startControlServer(postgres: PostgresServer, relay: Relay)
       if (req.method === "GET" && url.pathname === "/black-hole") {
         return reply(200, { url: `postgresql://postgres@127.0.0.1:${blackHolePort}/postgres` });
       }
+      if (url.pathname === "/faults") {
+        const key = url.searchParams.get("key") ?? "";
+        if (req.method === "DELETE") relay.setFault(key, null);
+        else {
+          const num = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
+          relay.setFault(key, { latencyMs: num("latencyMs"), dropAfter: num("dropAfter") });
+        }
+        return reply(200, { ok: true });
+      }
       if (req.method === "GET" && url.pathname === "/round-trips") {
         return reply(200, { count: relay.roundTrips(url.searchParams.get("key") ?? "") });
       }

@@ -16,6 +16,11 @@ export interface Relay {
   port: number;
   /** Round trips so far to one database; the key is roundTripKey(host:port, database). */
   roundTrips(key: string): number;
+  /**
+   * Fault injection for one database: delay every round trip by `latencyMs`, and/or cut
+   * the connection when the `dropAfter`-th round trip from now is sent (once). null clears.
+   */
+  setFault(key: string, fault: { latencyMs?: number; dropAfter?: number } | null): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export async function startRelay(options: { host?: string; port?: number; serial
   const host = options.host ?? "127.0.0.1";
   const counts = new Map<string, number>();
   const locks = new Map<string, Mutex>();
+  const faults = new Map<string, { latencyMs: number; dropAfter?: number }>();
   const server = new WebSocketServer({ host, port: options.port ?? 0 });
   const sockets = new Set<WebSocket>();
 
@@ -44,9 +50,11 @@ export async function startRelay(options: { host?: string; port?: number; serial
       return;
     }
     const tcp = createConnection({ host: targetHost, port: targetPort });
+    let databaseKey = "";
     const counter = new FrontendMessageCounter(
       (database) => {
         const key = roundTripKey(target, database);
+        databaseKey = key;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       },
       // Postgres hangs up after Terminate; PGlite's socket server does not, and would
@@ -110,10 +118,26 @@ export async function startRelay(options: { host?: string; port?: number; serial
       ws.close();
     });
     tcp.on("error", () => ws.terminate());
+    let delivery = Promise.resolve();
     ws.on("message", (data: Buffer) => {
-      counter.push(data);
-      outbound.push(data);
-      pump();
+      const trips = counter.push(data);
+      const fault = faults.get(databaseKey);
+      if (fault && trips > 0 && fault.dropAfter !== undefined) {
+        fault.dropAfter -= trips;
+        if (fault.dropAfter <= 0) {
+          // Cut mid-query: the client has sent its statement and hears nothing but a closed socket.
+          delete fault.dropAfter;
+          ws.terminate();
+          tcp.destroy();
+          return;
+        }
+      }
+      const delay = fault && trips > 0 ? fault.latencyMs : 0;
+      // Delays keep the connection's order: each chunk waits for the one before.
+      delivery = delivery.then(() => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined)).then(() => {
+        outbound.push(data);
+        pump();
+      });
     });
     ws.on("close", () => {
       closed = true;
@@ -132,6 +156,10 @@ export async function startRelay(options: { host?: string; port?: number; serial
     address: `${host}:${port}`,
     port,
     roundTrips: (key) => counts.get(key) ?? 0,
+    setFault: (key, fault) => {
+      if (fault) faults.set(key, { latencyMs: fault.latencyMs ?? 0, dropAfter: fault.dropAfter });
+      else faults.delete(key);
+    },
     close: () =>
       new Promise((resolve) => {
         for (const ws of sockets) ws.terminate();
@@ -213,13 +241,15 @@ class FrontendMessageCounter {
     this.onTerminate = onTerminate;
   }
 
-  push(chunk: Buffer): void {
+  /** Takes the next chunk; answers how many round trips it completed. */
+  push(chunk: Buffer): number {
     this.buffer = Buffer.concat([this.buffer, chunk]);
+    let trips = 0;
     for (;;) {
       if (!this.started) {
-        if (this.buffer.length < 8) return;
+        if (this.buffer.length < 8) return trips;
         const length = this.buffer.readInt32BE(0);
-        if (this.buffer.length < length) return;
+        if (this.buffer.length < length) return trips;
         const code = this.buffer.readInt32BE(4);
         if (code === 196608) {
           this.database = parseStartupDatabase(this.buffer.subarray(8, length));
@@ -229,11 +259,14 @@ class FrontendMessageCounter {
         this.buffer = this.buffer.subarray(length);
         continue;
       }
-      if (this.buffer.length < 5) return;
+      if (this.buffer.length < 5) return trips;
       const length = this.buffer.readInt32BE(1);
-      if (this.buffer.length < length + 1) return;
+      if (this.buffer.length < length + 1) return trips;
       const type = String.fromCharCode(this.buffer[0]!);
-      if (type === "Q" || type === "S") this.onRoundTrip(this.database);
+      if (type === "Q" || type === "S") {
+        this.onRoundTrip(this.database);
+        trips++;
+      }
       if (type === "X") this.onTerminate();
       this.buffer = this.buffer.subarray(length + 1);
     }

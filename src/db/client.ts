@@ -26,6 +26,7 @@ export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">, 
   // An idle client that loses its socket emits 'error'; without a listener that would
   // be thrown at the isolate. The query that uses it still reports its own failure.
   pool.on("error", () => {});
+  pool.on("connect", (client: { on(event: "error", listener: () => void): unknown }) => client.on("error", () => {}));
   let closed: Promise<void> | undefined;
   return {
     db: drizzle({ client: pool, schema }),

@@ -35,10 +35,21 @@ export async function unresponsiveDatabase(): Promise<string> {
   return ((await (await fetch(`${harness.HARNESS_CONTROL_URL}/black-hole`)).json()) as { url: string }).url;
 }
 
+const relayKey = (databaseUrl: string) => {
+  const url = new URL(databaseUrl);
+  return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+};
+
+/** Makes the relay slow down this database's round trips, or cut a connection mid-query; null clears. */
+export async function databaseFault(databaseUrl: string, fault: { latencyMs?: number; dropAfter?: number } | null): Promise<void> {
+  const params = new URLSearchParams({ key: relayKey(databaseUrl) });
+  for (const [name, value] of Object.entries(fault ?? {})) params.set(name, String(value));
+  await fetch(`${harness.HARNESS_CONTROL_URL}/faults?${params}`, { method: fault ? "POST" : "DELETE" });
+}
+
 /** Round trips the relay has carried to this database so far. */
 export async function roundTrips(databaseUrl: string): Promise<number> {
-  const url = new URL(databaseUrl);
-  const key = `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  const key = relayKey(databaseUrl);
   const response = await fetch(`${harness.HARNESS_CONTROL_URL}/round-trips?key=${encodeURIComponent(key)}`);
   return ((await response.json()) as { count: number }).count;
 }
