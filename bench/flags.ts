@@ -9,7 +9,7 @@ import { defaultStrategies } from "unleash-client/lib/strategy/index.js";
 import { EventEmitter } from "node:events";
 import { compileFlag, evaluateFlag } from "../src/flags/evaluate.ts";
 
-const quick = process.argv.includes("--quick");
+const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 const FLAGS = 50;
 const USERS = quick ? 2_000 : 10_000;
 const ROUNDS = quick ? 3 : 7;
@@ -148,7 +148,11 @@ const table = [
   "",
   `${FLAGS} flags × ${USERS.toLocaleString("en-US")} users, median of ${ROUNDS} rounds, Node ${process.version}.`,
 ].join("\n");
-console.log(table);
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/flags.json", JSON.stringify({ date: new Date().toISOString(), flags: FLAGS, users: USERS, rounds: ROUNDS, results, perRequest }, null, 2));
-writeFileSync("bench/results/flags.md", `${table}\n`);
+export const flagsBench = { flags: FLAGS, users: USERS, rounds: ROUNDS, results, perRequest, table };
+
+// Run on its own (npm run bench:flags), print and keep the figures.
+if (import.meta.main) {
+  console.log(table);
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/flags.json", JSON.stringify({ date: new Date().toISOString(), ...flagsBench }, null, 2));
+}

@@ -44,6 +44,10 @@ const vars: Record<string, string> = {
   ...vendors.hookUrls("default"),
   PAGERDUTY_ROUTING_KEY: process.env.PAGERDUTY_ROUTING_KEY ?? "local-dev-routing-key",
 };
+// Settings worth changing for a local run (the benchmark uses them), passed through when set.
+for (const name of ["RATE_LIMIT", "RATE_LIMIT_PER_MINUTE", "OFREP_RATE_LIMIT_PER_MINUTE", "EDGE_CACHE", "LOG_LEVEL", "STATUS_PAGE_TITLE"]) {
+  if (process.env[name]) vars[name] = process.env[name]!;
+}
 const wrangler = spawn(
   process.execPath,
   [

@@ -35,6 +35,8 @@ export interface Env {
 
   /** Durable Object namespace of the per-client rate limiters. */
   RATE_LIMITER?: DurableObjectNamespace<import("./edge/rate-limiter-object.ts").RateLimiter>;
+  /** "off" turns rate limiting off (the benchmark measures the limiter's cost with it). */
+  RATE_LIMIT?: string;
   /** Requests a minute per client for each public endpoint (the spec's 60). */
   RATE_LIMIT_PER_MINUTE?: string;
   /** Requests a minute per OFREP client token. */

@@ -33,7 +33,7 @@ export const flagClientLimit = (c: Context<AppEnv>) => positiveIntegerOr(c.env.O
 
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (isInternal(c.req.raw.headers)) return next();
+    if (isInternal(c.req.raw.headers) || c.env.RATE_LIMIT === "off") return next();
     const limit = options.limit(c);
     const client = options.client?.(c) ?? clientKey(c.req.header("cf-connecting-ip"));
     const memoryKey = `${client}|${options.scope}`;

@@ -1,0 +1,234 @@
+// npm run bench — one run, side by side, ratios against baselines measured in the same run
+// (this machine is noisy). Writes bench/results.json and bench/results.md and prints the table.
+//   BENCH_QUICK=1 (or --quick): short rounds, for CI; the figures are for reading, not gates.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+
+const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+if (quick) process.env.BENCH_QUICK = "1";
+const ROUNDS = quick ? 1 : 3;
+const SECONDS = quick ? 2 : 5;
+const LOAD_SECONDS = quick ? 8 : 60;
+const CONNECTIONS = 10;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+interface Server {
+  base: string;
+  vendors: string;
+  process: ChildProcess;
+  dataDir: string;
+}
+
+async function startServer(name: string, env: Record<string, string>): Promise<Server> {
+  const port = 19_000 + Math.floor(Math.random() * 900);
+  const dataDir = mkdtempSync(join(tmpdir(), `phs-bench-${name}-`));
+  const child = spawn(process.execPath, ["scripts/dev.ts"], {
+    env: { ...process.env, DATABASE_URL: "", PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (!(await fetch(`${base}/api/ping`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`${name}: npm run dev did not come up\n${output.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const vendors = /fake vendors \(Stripe, Twilio, Resend\): (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? "";
+  log(`${name}: up on ${base}`);
+  return { base, vendors, process: child, dataDir };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  try {
+    process.kill(-server.process.pid!, "SIGINT");
+  } catch {
+    // gone
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  try {
+    process.kill(-server.process.pid!, "SIGKILL");
+  } catch {
+    // gone
+  }
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+interface HttpFigure {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<HttpFigure> {
+  const runs: autocannon.Result[] = [];
+  await autocannon({ url, connections: CONNECTIONS, duration: 1, headers }); // warm-up
+  for (let i = 0; i < ROUNDS; i++) runs.push(await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers }));
+  return {
+    name,
+    requestsPerSecond: Math.round(median(runs.map((r) => r.requests.average))),
+    p50: median(runs.map((r) => r.latency.p50)),
+    p99: median(runs.map((r) => r.latency.p99)),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+function processGroupRssMb(pid: number): number {
+  const out = execFileSync("ps", ["-o", "rss=", "-g", String(pid)], { encoding: "utf8" });
+  return Math.round(out.split("\n").filter(Boolean).reduce((sum, kb) => sum + Number(kb), 0) / 1024);
+}
+
+const results: Record<string, unknown> = { date: new Date().toISOString(), quick, rounds: ROUNDS, secondsPerRound: SECONDS, connections: CONNECTIONS, node: process.version };
+
+// Bundle and cold start, as workerd measures it (wrangler check startup).
+log("bundle and startup profile");
+const startup = execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "check", "startup", "--outfile", join(tmpdir(), "phs-startup.cpuprofile")], {
+  encoding: "utf8",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+});
+const bundle = {
+  totalKiB: Number(/Bundle: ([\d.]+) KiB/.exec(startup)?.[1]),
+  gzipKiB: Number(/gzip: ([\d.]+) KiB/.exec(startup)?.[1]),
+  startupActiveMs: Number(/Active: ([\d.]+) ms/.exec(startup)?.[1]),
+};
+results.bundle = bundle;
+
+// Flags, in memory.
+log("flag evaluation");
+const { flagsBench } = await import("./flags.ts");
+results.flags = { results: flagsBench.results, perRequest: flagsBench.perRequest, users: flagsBench.users, flags: flagsBench.flags };
+
+// HTTP: limiter on (never refusing) with the edge cache; limiter off with cache; both off.
+const figures: HttpFigure[] = [];
+const limited = await startServer("limited", { RATE_LIMIT_PER_MINUTE: "1000000000" });
+try {
+  figures.push(await measure("bare Hono route (/api/ping)", `${limited.base}/api/ping`));
+  figures.push(await measure("/api/portal/status, edge cache, limiter", `${limited.base}/api/portal/status`));
+  figures.push(await measure("/api/portal/health, edge cache, limiter", `${limited.base}/api/portal/health`));
+} finally {
+  await stopServer(limited);
+}
+const unlimited = await startServer("unlimited", { RATE_LIMIT: "off" });
+try {
+  figures.push(await measure("/api/portal/status, edge cache, no limiter", `${unlimited.base}/api/portal/status`));
+} finally {
+  await stopServer(unlimited);
+}
+const uncached = await startServer("uncached", { RATE_LIMIT: "off", EDGE_CACHE: "off" });
+let probe: { latenciesMs: number[]; wallMs: number; ratio: number } | undefined;
+try {
+  figures.push(await measure("/api/portal/status, no cache (1 database round trip)", `${uncached.base}/api/portal/status`));
+  // A probe round with the three fake vendors at set latencies, against the slowest one.
+  const latencies = { stripe: 120, twilio: 240, resend: 360 };
+  await fetch(`${uncached.vendors}/__control/default`, { method: "POST", body: JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([v, ms]) => [v, { latencyMs: ms }]))) });
+  const walls: number[] = [];
+  for (let i = 0; i < (quick ? 3 : 9); i++) {
+    const started = performance.now();
+    await (await fetch(`${uncached.base}/api/portal/health`)).text();
+    walls.push(performance.now() - started);
+  }
+  const wallMs = Math.round(median(walls));
+  probe = { latenciesMs: Object.values(latencies), wallMs, ratio: Number((wallMs / 360).toFixed(2)) };
+} finally {
+  await stopServer(uncached);
+}
+const baseline = figures[0]!;
+results.http = figures.map((f) => ({ ...f, throughputRatio: Number((f.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)), p50Ratio: Number((f.p50 / Math.max(baseline.p50, 0.5)).toFixed(2)) }));
+results.probeRound = probe;
+const cachedWith = figures.find((f) => f.name.includes("cache, limiter") && f.name.includes("status"))!;
+const cachedWithout = figures.find((f) => f.name.includes("no limiter"))!;
+results.limiterCost = {
+  requestsPerSecondRatio: Number((cachedWith.requestsPerSecond / cachedWithout.requestsPerSecond).toFixed(2)),
+  p50WithMs: cachedWith.p50,
+  p50WithoutMs: cachedWithout.p50,
+};
+
+// Exactness and load, with the spec's limits (60 a minute per client).
+const real = await startServer("spec-limits", {});
+let load: Record<string, unknown> = {};
+try {
+  const burst = await Promise.all(Array.from({ length: 200 }, () => fetch(`${real.base}/api/portal/status`, { headers: { "cf-connecting-ip": "198.51.100.200" } }).then((r) => r.status)));
+  results.burst = { sent: 200, allowed: 60, admitted: burst.filter((s) => s === 200).length, refused: burst.filter((s) => s === 429).length, other: burst.filter((s) => s !== 200 && s !== 429).length };
+  log(`load: ${LOAD_SECONDS} s from 20 client addresses`);
+  const clients = Array.from({ length: 20 }, (_, i) => `203.0.113.${i + 1}`);
+  const admitted = new Map<string, number>();
+  let next = 0;
+  const rssBefore = processGroupRssMb(real.process.pid!);
+  const started = Date.now();
+  const result = await autocannon({
+    url: `${real.base}/api/portal/status`,
+    connections: CONNECTIONS,
+    duration: LOAD_SECONDS,
+    requests: [
+      {
+        setupRequest: (request: Record<string, any>) => {
+          request.headers = { ...(request.headers ?? {}), "cf-connecting-ip": clients[next++ % clients.length] };
+          return request;
+        },
+      },
+    ],
+  });
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  // Count admissions per client afterwards from each client's own RateLimit header.
+  for (const client of clients) {
+    const response = await fetch(`${real.base}/api/portal/status`, { headers: { "cf-connecting-ip": client } });
+    admitted.set(client, response.status);
+  }
+  const rssAfter = processGroupRssMb(real.process.pid!);
+  const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
+  const ok = codes["200"]?.count ?? 0;
+  const fiveXX = Object.entries(codes).filter(([code]) => code.startsWith("5")).reduce((sum, [, v]) => sum + v.count, 0);
+  // GCRA allowance per client over the run: the burst of 60 plus one a second.
+  const allowancePerClient = 60 + Math.floor(elapsedSeconds);
+  load = {
+    seconds: LOAD_SECONDS,
+    requestsPerSecond: Math.round(result.requests.average),
+    total: result.requests.total,
+    status200: ok,
+    status429: codes["429"]?.count ?? 0,
+    status5xx: fiveXX,
+    errors: result.errors,
+    clients: clients.length,
+    admittedPerClient: Math.round(ok / clients.length),
+    allowancePerClient,
+    rssBeforeMb: rssBefore,
+    rssAfterMb: rssAfter,
+  };
+  results.load = load;
+} finally {
+  await stopServer(real);
+}
+
+const f = (n: number) => n.toLocaleString("en-US");
+const http = results.http as (HttpFigure & { throughputRatio: number; p50Ratio: number })[];
+const table = [
+  `### HTTP (wrangler dev / workerd, ${CONNECTIONS} connections, median of ${ROUNDS} × ${SECONDS} s)`,
+  "",
+  "| route | req/s | vs bare | p50 ms | p99 ms | p50 vs bare |",
+  "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ...http.map((h) => `| ${h.name} | ${f(h.requestsPerSecond)} | ${h.throughputRatio.toFixed(2)}× | ${h.p50} | ${h.p99} | ${h.p50Ratio.toFixed(2)}× |`),
+  "",
+  `Rate limiter in the path (cached /status): ${(results.limiterCost as any).requestsPerSecondRatio.toFixed(2)}× the throughput without it (p50 ${(results.limiterCost as any).p50WithMs} ms vs ${(results.limiterCost as any).p50WithoutMs} ms). Burst of 200 concurrent requests from one client: ${(results.burst as any).admitted} admitted of 60 allowed, ${(results.burst as any).refused} refused, ${(results.burst as any).other} other.`,
+  "",
+  `Probe round with vendors at 120/240/360 ms: ${probe?.wallMs} ms wall, ${probe?.ratio.toFixed(2)}× the slowest probe (1.00 = perfectly parallel).`,
+  "",
+  `Load: ${load.seconds} s at ${f(load.requestsPerSecond as number)} req/s from ${load.clients} client addresses: ${f(load.total as number)} requests, ${f(load.status200 as number)} × 200, ${f(load.status429 as number)} × 429, ${load.status5xx} × 5xx, ${load.errors} errors; admitted ${load.admittedPerClient} per client against an allowance of ${load.allowancePerClient} (60 + 1/s); memory of the dev processes ${load.rssBeforeMb} MB → ${load.rssAfterMb} MB.`,
+  "",
+  "### Flag evaluation (in memory, Node)",
+  "",
+  flagsBench.table,
+  "",
+  `### Bundle: ${bundle.totalKiB} KiB, ${bundle.gzipKiB} KiB gzip; cold start ${bundle.startupActiveMs} ms of CPU (wrangler check startup, local workerd)`,
+].join("\n");
+writeFileSync("bench/results.json", JSON.stringify(results, null, 2));
+writeFileSync("bench/results.md", `${table}\n`);
+console.log(table);
+process.exit(0);
