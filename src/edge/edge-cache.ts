@@ -40,6 +40,36 @@ const STATUS = "x-edge-status";
 const INTERNAL_HEADERS = [STORED_AT, GENERATED_AT, STATUS];
 const refreshing = new Set<string>();
 
+/**
+ * A copy of the latest answers in isolate memory, in front of the Cache API: a hit costs
+ * no cache lookup at all. Kept for at most MEMORY_TTL_MS, so an isolate that did not see
+ * a purge converges within that time; the isolate that served an admin write is purged
+ * with the Cache API.
+ */
+const MEMORY_TTL_MS = 2_000;
+const MEMORY_ENTRIES = 64;
+const memory = new Map<string, { body: ArrayBuffer; headers: [string, string][]; keptAt: number }>();
+
+function remember(url: string, body: ArrayBuffer, headers: Headers): void {
+  if (memory.size >= MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+  memory.set(url, { body, headers: [...headers], keptAt: Date.now() });
+}
+
+function recall(url: string): Response | undefined {
+  const kept = memory.get(url);
+  if (!kept) return undefined;
+  if (Date.now() - kept.keptAt > MEMORY_TTL_MS) {
+    memory.delete(url);
+    return undefined;
+  }
+  return new Response(kept.body.slice(0), { status: 200, headers: kept.headers });
+}
+
+/** For tests: forget this isolate's in-memory copies. */
+export function forgetMemoryCache(): void {
+  memory.clear();
+}
+
 export function cacheKey(c: Context<AppEnv>, name: string, variant: "fresh" | "last-good" = "fresh"): Request {
   // The deployed version is part of the key so a new deployment never serves old shapes.
   return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name, variant);
@@ -71,7 +101,15 @@ export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<A
     const key = cacheKey(c, name);
     const now = Date.now();
 
-    const hit = isInternal(c.req.raw.headers) ? undefined : await cache.match(key).catch(() => undefined);
+    const internal = isInternal(c.req.raw.headers);
+    let hit = internal ? undefined : recall(key.url);
+    if (!hit && !internal) {
+      hit = await cache.match(key).catch(() => undefined);
+      if (hit) {
+        const copy = hit.clone();
+        remember(key.url, await copy.arrayBuffer(), copy.headers);
+      }
+    }
     if (hit) {
       const age = Math.max(0, Math.floor((now - Number(hit.headers.get(STORED_AT) ?? now)) / 1000));
       const stale = age >= policy.ttlSeconds;
@@ -127,6 +165,7 @@ async function store(c: Context<AppEnv>, policy: CachePolicy, name: string, key:
   // What the Cache API keeps it for; browsers get policy.cacheControl instead.
   headers.set("Cache-Control", `public, max-age=${policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
   const stored = new Response(body, { status: 200, headers });
+  remember(key.url, new TextEncoder().encode(body).buffer as ArrayBuffer, headers);
   const puts = [caches.default.put(key, stored.clone())];
   if (policy.staleIfErrorSeconds > 0 && response.status < 300) {
     const lastGood = new Headers(headers);
@@ -170,5 +209,6 @@ async function staleAnswer(c: Context<AppEnv>, lastGood: Response): Promise<Resp
 
 /** Forgets the cached answers named, in this location; other locations expire within their TTL. */
 export async function purge(c: Context<AppEnv>, names: string[]): Promise<void> {
+  for (const name of names) memory.delete(cacheKey(c, name).url);
   await Promise.all(names.map((name) => caches.default.delete(cacheKey(c, name)).catch(() => false)));
 }

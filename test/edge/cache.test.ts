@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { cacheKeyFor, STORED_AT_HEADER } from "../../src/edge/edge-cache.ts";
+import { cacheKeyFor, forgetMemoryCache, STORED_AT_HEADER } from "../../src/edge/edge-cache.ts";
 import type { Env } from "../../src/env.ts";
 import { adminClient } from "../support/admin.ts";
 import { callWorker, emptyTables, freshDatabase, roundTrips, sql, vendorScope } from "../support/harness.ts";
@@ -73,6 +73,7 @@ describe("edge cache for /api/portal/status", () => {
     const headers = new Headers(stored!.headers);
     headers.set(STORED_AT_HEADER, String(Date.now() - 45_000)); // past the 30 s TTL, inside stale-while-revalidate
     await caches.default.put(cacheKeyFor(namespace, "status"), new Response(await stored!.text(), { status: 200, headers }));
+    forgetMemoryCache(); // as in another isolate, which only has the Cache API's copy
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_fresh', 'Fresh', true)");
 
     const before = await roundTrips(databaseUrl);
@@ -92,6 +93,7 @@ describe("edge cache for /api/portal/status", () => {
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_kept', 'Kept', true)");
     const good = await json(await get("/api/portal/status"));
     await caches.default.delete(cacheKeyFor(namespace, "status")); // the fresh copy has expired
+    forgetMemoryCache();
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     const response = await get("/api/portal/status", { DATABASE_URL: "postgresql://u:secret-pw@127.0.0.1:1/down" });
     warnings.mockRestore();
