@@ -246,4 +246,10 @@ describe("hostile input", () => {
   it("left every table byte-for-byte unchanged", async () => {
     expect(await checksums()).toEqual(before);
   });
+
+  it("would have noticed a change (the checksum is sensitive)", async () => {
+    await sql(databaseUrl, "UPDATE feature_flags SET rollout_percentage = 41 WHERE key = 'portal_existing'");
+    expect((await checksums()).feature_flags).not.toBe(before.feature_flags);
+    await sql(databaseUrl, "UPDATE feature_flags SET rollout_percentage = 40 WHERE key = 'portal_existing'");
+  });
 });
