@@ -1,7 +1,6 @@
 // The HTTP application: middleware, routes, the error envelope. Each domain brings its
 // own routes; this file only puts them together.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
@@ -20,6 +19,7 @@ import { rolloutRoutes } from "./flags/routes/rollouts.ts";
 import { healthRoutes } from "./health/route.ts";
 import { accessLog } from "./http/access-log.ts";
 import { limitBody, rejectDuplicateKeys } from "./http/body-guard.ts";
+import { publicCors } from "./http/public-cors.ts";
 import { handleError } from "./http/errors.ts";
 import { notFoundHandler } from "./http/not-found.ts";
 import { validationHook } from "./http/openapi.ts";
@@ -49,15 +49,7 @@ export function createApp() {
   app.use(databasePerRequest);
 
   // Public endpoints: readable from any origin, limited per client, cached at the edge.
-  app.use(
-    "/api/portal/*",
-    cors({
-      origin: "*",
-      allowMethods: ["GET", "HEAD", "OPTIONS"],
-      exposeHeaders: ["ETag", "Age", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-Id", "Server-Timing"],
-      maxAge: 86_400,
-    }),
-  );
+  app.use("/api/portal/*", publicCors);
   app.use("/api/portal/health", rateLimit({ scope: "health", limit: publicLimit }), edgeCache(HEALTH_CACHE, () => app));
   app.use("/api/portal/status", rateLimit({ scope: "status", limit: publicLimit }), edgeCache(STATUS_CACHE, () => app));
   app.route("/", healthRoutes);

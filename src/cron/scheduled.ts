@@ -8,6 +8,7 @@ import { deliverNotifications, channelConfig } from "../alerts/deliver.ts";
 import { evaluateAlerts } from "../alerts/evaluate-alerts.ts";
 import { reportPayload } from "../alerts/payloads.ts";
 import { alertNotifications } from "../db/schema.ts";
+import { flagHygiene } from "../flags/hygiene.ts";
 import { applyDueRolloutSteps } from "../flags/rollouts.ts";
 import { checkHealth } from "../health/check-health.ts";
 import { recordHealthRound } from "../health/record-checks.ts";
@@ -58,7 +59,7 @@ export const JOBS: Record<string, Record<string, Job>> = {
   },
   [WEEKLY]: {
     flag_audit: async ({ db, env, now }) => {
-      const audit = await flagAudit(db, now, { flagLimit: positiveIntegerOr(env.FLAG_LIMIT, 50), staleDays: positiveIntegerOr(env.STALE_FLAG_DAYS, 14) });
+      const audit = await flagAudit(db, now, flagHygiene(env));
       const lines = flagAuditLines(audit);
       logEvent("info", "flag_audit", { lines, audit });
       // Sent through the outbox like alerts, to the chat and webhook channels.

@@ -182,10 +182,7 @@ function answer(c: Context<AppEnv>, stored: Response, policy: CachePolicy, age: 
   for (const name of INTERNAL_HEADERS) headers.delete(name);
   headers.set("Cache-Control", policy.cacheControl);
   headers.set("Age", String(age));
-  // Headers set by earlier middleware on this request (request id, timing, CORS) win.
-  c.res.headers.forEach((value, name) => {
-    if (name !== "content-type" && name !== "content-length" && name !== "etag" && name !== "cache-control") headers.set(name, value);
-  });
+  keepRequestHeaders(c, headers);
   const etag = headers.get("etag");
   if (status === 200 && etag && matchesEtag(c.req.header("if-none-match"), etag)) {
     headers.delete("content-type");
@@ -200,11 +197,16 @@ async function staleAnswer(c: Context<AppEnv>, lastGood: Response): Promise<Resp
   const generatedAt = lastGood.headers.get(GENERATED_AT);
   const text = JSON.stringify({ ...body, stale: true, generatedAt });
   const headers = new Headers({ "content-type": "application/json", "cache-control": "no-store", ETag: await strongEtag(text) });
-  c.res.headers.forEach((value, name) => {
-    if (name !== "content-type" && name !== "content-length" && name !== "cache-control") headers.set(name, value);
-  });
+  keepRequestHeaders(c, headers);
   headers.set("Age", String(Math.max(0, Math.floor((Date.now() - Number(lastGood.headers.get(STORED_AT))) / 1000))));
   return new Response(text, { status: 200, headers });
+}
+
+/** Headers set by earlier middleware on this request (request id, timing, CORS) win over stored ones. */
+function keepRequestHeaders(c: Context<AppEnv>, headers: Headers): void {
+  c.res.headers.forEach((value, name) => {
+    if (name !== "content-type" && name !== "content-length" && name !== "etag" && name !== "cache-control") headers.set(name, value);
+  });
 }
 
 /** Forgets the cached answers named, in this location; other locations expire within their TTL. */

@@ -28,7 +28,7 @@ export const HEALTH_CACHE: CachePolicy = {
 
 /** The status page and the formats built on it: like /status, keyed by what they are. */
 export function pageCache(name: string, variants?: CachePolicy["variants"]): CachePolicy {
-  return { ...STATUS_CACHE, name, staleIfErrorSeconds: 600, variants };
+  return { ...STATUS_CACHE, name, variants };
 }
 
 export const PAGE_CACHE_NAMES = [

@@ -6,7 +6,8 @@ import { systemStatus, type Component, type IncidentStatus } from "../db/schema.
 import type { Env } from "../env.ts";
 import { overallStatus, type OverallStatus } from "./overall.ts";
 import { runProbe, type Clock, type ComponentHealth } from "./probe.ts";
-import type { Thresholds } from "./thresholds.ts";
+import { singleFlight } from "../lib/single-flight.ts";
+import { thresholdsFromEnv, type Thresholds } from "./thresholds.ts";
 import { callVendor, VENDOR_PROBES, type VendorComponent } from "./vendors.ts";
 
 export interface LastIncident {
@@ -65,4 +66,14 @@ async function latestIncident(db: Database): Promise<LastIncident | null> {
     .orderBy(desc(systemStatus.startedAt))
     .limit(1);
   return row ? { component: row.component, status: row.status, message: row.message, timestamp: row.startedAt.toISOString() } : null;
+}
+
+/**
+ * A probe round for a request, shared with any round already under way in this isolate:
+ * when many monitors miss the cache at once, one round answers them all.
+ */
+export function sharedProbeRound(env: Env, database: () => Database, requestStartedAt: number): Promise<HealthReport> {
+  return singleFlight("health", () =>
+    checkHealth({ database, env, fetch: (input, init) => fetch(input, init), clock: Date.now, thresholds: thresholdsFromEnv(env), requestStartedAt }),
+  );
 }

@@ -4,12 +4,10 @@ import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { errorResponse, successEnvelope } from "../http/openapi.ts";
 import { setMetric } from "hono/timing";
-import { singleFlight } from "../edge/single-flight.ts";
 import { versionInfo } from "../status/version.ts";
-import { checkHealth } from "./check-health.ts";
+import { sharedProbeRound } from "./check-health.ts";
 import { HEALTH_JSON, toHealthJson, wantsHealthJson } from "./health-json.ts";
 import { httpStatusFor } from "./overall.ts";
-import { thresholdsFromEnv } from "./thresholds.ts";
 
 const ComponentHealth = z
   .object({
@@ -63,17 +61,7 @@ export const healthRoute = createRoute({
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
-  // Concurrent cache misses in this isolate share one probe round.
-  const report = await singleFlight("health", () =>
-    checkHealth({
-      database: c.get("database"),
-      env: c.env,
-      fetch: (input, init) => fetch(input, init),
-      clock: Date.now,
-      thresholds: thresholdsFromEnv(c.env),
-      requestStartedAt: c.get("requestStartedAt"),
-    }),
-  );
+  const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"));
   const { database, stripe, twilio, email } = report.components;
   setMetric(c, "db", database.responseTime, "database probe");
   setMetric(c, "probes", Math.max(database.responseTime, stripe.responseTime, twilio.responseTime, email.responseTime), "probe round");

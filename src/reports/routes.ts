@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
-import { positiveIntegerOr } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { adminErrors, jsonContent, successEnvelope } from "../http/openapi.ts";
 import { dailyReport } from "./daily-report.ts";
+import { flagHygiene } from "../flags/hygiene.ts";
 import { flagAudit } from "./flag-audit.ts";
 
 const tags = ["Admin: reports"];
@@ -30,7 +30,7 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) =>
       c.json(
-        success(await flagAudit(c.get("database")(), new Date(), { flagLimit: positiveIntegerOr(c.env.FLAG_LIMIT, 50), staleDays: positiveIntegerOr(c.env.STALE_FLAG_DAYS, 14) })),
+        success(await flagAudit(c.get("database")(), new Date(), flagHygiene(c.env))),
         200,
       ),
   );

@@ -5,9 +5,8 @@ import type { AppEnv } from "../env.ts";
 import { edgeCache, type AppRef } from "../edge/edge-cache.ts";
 import { BADGE_VARIANTS, pageCache } from "../edge/public-policies.ts";
 import { publicLimit, rateLimit } from "../edge/rate-limit.ts";
-import { singleFlight } from "../edge/single-flight.ts";
-import { checkHealth } from "../health/check-health.ts";
-import { thresholdsFromEnv } from "../health/thresholds.ts";
+import { sharedProbeRound } from "../health/check-health.ts";
+import { publicCors } from "../http/public-cors.ts";
 import { BADGE_COLORS, badgeSvg } from "./badge.ts";
 import { atomFeed, feedItems, maintenanceCalendar, rssFeed } from "./feeds.ts";
 import { StatusPage } from "./page.tsx";
@@ -29,9 +28,7 @@ async function pageContext(c: Context<AppEnv>): Promise<PageContext> {
   const db = c.get("database")();
   const data = await loadPageData(db, now);
   if (!HEALTH_COMPONENTS.some((component) => data.latest[component])) {
-    const report = await singleFlight("health", () =>
-      checkHealth({ database: () => db, env: c.env, fetch: (input, init) => fetch(input, init), clock: Date.now, thresholds: thresholdsFromEnv(c.env), requestStartedAt: c.get("requestStartedAt") }),
-    );
+    const report = await sharedProbeRound(c.env, () => db, c.get("requestStartedAt"));
     for (const [component, health] of Object.entries(report.components)) {
       data.latest[component] = { status: health.status, responseTimeMs: health.responseTime, checkedAt: new Date(health.lastChecked) };
     }
@@ -45,7 +42,7 @@ const limited = rateLimit({ scope: "page", limit: publicLimit });
 
 export function statusPageRoutes(app: AppRef) {
   const routes = new Hono<AppEnv>();
-  const cached = (name: string) => [limited, edgeCache(pageCache(name), app)] as const;
+  const cached = (name: string) => [publicCors, limited, edgeCache(pageCache(name), app)] as const;
 
   routes.get("/", ...cached("page"), async (c) => {
     const { info, data, model } = await pageContext(c);
@@ -54,7 +51,6 @@ export function statusPageRoutes(app: AppRef) {
 
   const json = (name: string, path: string, build: (ctx: PageContext) => unknown) =>
     routes.get(path, ...cached(name), async (c) => {
-      c.header("Access-Control-Allow-Origin", "*");
       return c.json(build(await pageContext(c)));
     });
   json("v2.summary", "/api/v2/summary.json", ({ info, model, data }) => v2Summary(info, model, data));
@@ -97,7 +93,7 @@ export function statusPageRoutes(app: AppRef) {
     const component = c.req.query("component") ?? "overall";
     return (BADGE_VARIANTS as readonly string[]).includes(component) ? component : "unknown";
   };
-  routes.get("/badge.svg", limited, edgeCache(pageCache("badge", { of: badgeVariant, all: [...BADGE_VARIANTS, "unknown"] }), app), async (c) => {
+  routes.get("/badge.svg", publicCors, limited, edgeCache(pageCache("badge", { of: badgeVariant, all: [...BADGE_VARIANTS, "unknown"] }), app), async (c) => {
     const variant = badgeVariant(c);
     if (variant === "unknown") {
       return c.body(badgeSvg("status", "unknown component", "#9f9f9f"), 404, { "Content-Type": "image/svg+xml" });

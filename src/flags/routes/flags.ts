@@ -1,9 +1,9 @@
 // Admin routes for the flags themselves: list, create, read, change, delete, check, stale.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env.ts";
-import { positiveIntegerOr } from "../../env.ts";
 import { success } from "../../http/envelope.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
+import { flagHygiene } from "../hygiene.ts";
 import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "../read-flags.ts";
 import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "../write-flags.ts";
 import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas.ts";
@@ -26,7 +26,7 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
       description: "Flags enabled at 100 % for at least STALE_FLAG_DAYS days (default 14): the spec says to remove them.",
       responses: { 200: jsonContent(successEnvelope(z.array(Flag), "StaleFlagList"), "Stale flags, longest-stale first"), ...adminErrors },
     }),
-    async (c) => c.json(success(await listStaleFlags(c.get("database")(), new Date(), positiveIntegerOr(c.env.STALE_FLAG_DAYS, 14))), 200),
+    async (c) => c.json(success(await listStaleFlags(c.get("database")(), new Date(), flagHygiene(c.env).staleDays)), 200),
   )
   .openapi(
     createRoute({
@@ -39,9 +39,7 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const flag = await createFeatureFlag(c.get("database")(), c.req.valid("json"), c.get("actorId"), {
-        flagLimit: positiveIntegerOr(c.env.FLAG_LIMIT, 50),
-      });
+      const flag = await createFeatureFlag(c.get("database")(), c.req.valid("json"), c.get("actorId"), { flagLimit: flagHygiene(c.env).flagLimit });
       return c.json(success(flag), 201);
     },
   )
