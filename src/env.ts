@@ -35,6 +35,8 @@ export interface Env {
 
   /** Durable Object namespace of the per-client rate limiters. */
   RATE_LIMITER?: DurableObjectNamespace<import("./edge/rate-limiter-object.ts").RateLimiter>;
+  /** Durable Object namespace of the outage buffer (one object per database). */
+  OUTAGE_BUFFER?: DurableObjectNamespace<import("./outage/outage-buffer.ts").OutageBuffer>;
   /** "off" turns rate limiting off (the benchmark measures the limiter's cost with it). */
   RATE_LIMIT?: string;
   /** Requests a minute per client for each public endpoint (the spec's 60). */

@@ -5,6 +5,7 @@ import type { Env } from "./env.ts";
 import { setLogLevel } from "./lib/log.ts";
 
 export { RateLimiter } from "./edge/rate-limiter-object.ts";
+export { OutageBuffer } from "./outage/outage-buffer.ts";
 
 const app = createApp();
 

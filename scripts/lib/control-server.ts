@@ -37,7 +37,8 @@ export async function startControlServer(postgres: PostgresServer, relay: Relay)
         if (req.method === "DELETE") relay.setFault(key, null);
         else {
           const num = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
-          relay.setFault(key, { latencyMs: num("latencyMs"), dropAfter: num("dropAfter") });
+          const flag = (name: string) => url.searchParams.get(name) === "true" || undefined;
+          relay.setFault(key, { latencyMs: num("latencyMs"), dropAfter: num("dropAfter"), refuse: flag("refuse"), hang: flag("hang") });
         }
         return reply(200, { ok: true });
       }

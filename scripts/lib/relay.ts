@@ -18,9 +18,12 @@ export interface Relay {
   roundTrips(key: string): number;
   /**
    * Fault injection for one database: delay every round trip by `latencyMs`, and/or cut
-   * the connection when the `dropAfter`-th round trip from now is sent (once). null clears.
+   * the connection when the `dropAfter`-th round trip from now is sent (once); `refuse`
+   * hangs up on every new connection as soon as it names the database (an outage);
+   * `hang` accepts connections and never forwards a byte (a database that never
+   * answers). null clears.
    */
-  setFault(key: string, fault: { latencyMs?: number; dropAfter?: number } | null): void;
+  setFault(key: string, fault: RelayFault | null): void;
   close(): Promise<void>;
 }
 
@@ -31,11 +34,18 @@ export interface Relay {
  * batches (Parse, Bind, …, Sync) could interleave; serializing whole exchanges prevents it.
  * A real Postgres needs no such thing.
  */
+export interface RelayFault {
+  latencyMs?: number;
+  dropAfter?: number;
+  refuse?: boolean;
+  hang?: boolean;
+}
+
 export async function startRelay(options: { host?: string; port?: number; serialize?: boolean } = {}): Promise<Relay> {
   const host = options.host ?? "127.0.0.1";
   const counts = new Map<string, number>();
   const locks = new Map<string, Mutex>();
-  const faults = new Map<string, { latencyMs: number; dropAfter?: number }>();
+  const faults = new Map<string, RelayFault & { latencyMs: number }>();
   const server = new WebSocketServer({ host, port: options.port ?? 0 });
   const sockets = new Set<WebSocket>();
 
@@ -53,10 +63,9 @@ export async function startRelay(options: { host?: string; port?: number; serial
     let databaseKey = "";
     const counter = new FrontendMessageCounter(
       (database) => {
-        const key = roundTripKey(target, database);
-        databaseKey = key;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+        databaseKey = roundTripKey(target, database);
       },
+      () => counts.set(databaseKey, (counts.get(databaseKey) ?? 0) + 1),
       // Postgres hangs up after Terminate; PGlite's socket server does not, and would
       // keep the slot. Hanging up here makes every backend behave like Postgres.
       () => {
@@ -122,6 +131,13 @@ export async function startRelay(options: { host?: string; port?: number; serial
     ws.on("message", (data: Buffer) => {
       const trips = counter.push(data);
       const fault = faults.get(databaseKey);
+      if (fault?.refuse) {
+        ws.terminate();
+        tcp.destroy();
+        return;
+      }
+      // Never answered: the bytes go nowhere, and the client waits until it gives up.
+      if (fault?.hang) return;
       if (fault && trips > 0 && fault.dropAfter !== undefined) {
         fault.dropAfter -= trips;
         if (fault.dropAfter <= 0) {
@@ -157,7 +173,7 @@ export async function startRelay(options: { host?: string; port?: number; serial
     port,
     roundTrips: (key) => counts.get(key) ?? 0,
     setFault: (key, fault) => {
-      if (fault) faults.set(key, { latencyMs: fault.latencyMs ?? 0, dropAfter: fault.dropAfter });
+      if (fault) faults.set(key, { ...fault, latencyMs: fault.latencyMs ?? 0 });
       else faults.delete(key);
     },
     close: () =>
@@ -233,10 +249,12 @@ class FrontendMessageCounter {
   private database = "";
   private started = false;
 
-  private readonly onRoundTrip: (database: string) => void;
+  private readonly onStartup: (database: string) => void;
+  private readonly onRoundTrip: () => void;
   private readonly onTerminate: () => void;
 
-  constructor(onRoundTrip: (database: string) => void, onTerminate: () => void) {
+  constructor(onStartup: (database: string) => void, onRoundTrip: () => void, onTerminate: () => void) {
+    this.onStartup = onStartup;
     this.onRoundTrip = onRoundTrip;
     this.onTerminate = onTerminate;
   }
@@ -254,6 +272,7 @@ class FrontendMessageCounter {
         if (code === 196608) {
           this.database = parseStartupDatabase(this.buffer.subarray(8, length));
           this.started = true;
+          this.onStartup(this.database);
         }
         // SSLRequest (80877103) and others are followed by another startup message.
         this.buffer = this.buffer.subarray(length);
@@ -264,7 +283,7 @@ class FrontendMessageCounter {
       if (this.buffer.length < length + 1) return trips;
       const type = String.fromCharCode(this.buffer[0]!);
       if (type === "Q" || type === "S") {
-        this.onRoundTrip(this.database);
+        this.onRoundTrip();
         trips++;
       }
       if (type === "X") this.onTerminate();

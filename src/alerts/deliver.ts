@@ -10,7 +10,7 @@ import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 
 export const MAX_ATTEMPTS = 8;
-const LEASE_MS = 5 * 60_000;
+export const LEASE_MS = 5 * 60_000;
 const SEND_TIMEOUT_MS = 5_000;
 const BATCH = 50;
 
@@ -54,35 +54,62 @@ export async function deliverNotifications(db: Database, now: Date, config: Chan
   for (const { id } of claimed.rows) {
     const [notification] = await db.select().from(alertNotifications).where(eq(alertNotifications.id, id));
     if (!notification) continue;
-    const target = destination(notification, config);
-    if (!target) {
-      await db.update(alertNotifications).set({ status: "skipped", lastError: `channel ${notification.channel} is not configured` }).where(eq(alertNotifications.id, id));
-      logEvent("warn", "alert_channel_not_configured", { channel: notification.channel, notification: id, notificationEvent: notification.event });
-      run.skipped++;
-      continue;
-    }
-    try {
-      await send(fetcher, target.url, target.body);
-      await db.update(alertNotifications).set({ status: "sent", sentAt: now, lastError: null }).where(eq(alertNotifications.id, id));
-      run.sent++;
-    } catch (error) {
-      const message = sanitizeErrorMessage(error);
-      if (notification.attempts >= MAX_ATTEMPTS) {
-        await db.update(alertNotifications).set({ status: "failed", lastError: message }).where(eq(alertNotifications.id, id));
-        logEvent("error", "alert_delivery_failed", { channel: notification.channel, notification: id, attempts: notification.attempts, message });
-        run.failed++;
-      } else {
-        const next = new Date(now.getTime() + backoffMs(notification.attempts));
-        await db.update(alertNotifications).set({ nextAttemptAt: next, lastError: message }).where(eq(alertNotifications.id, id));
-        logEvent("warn", "alert_delivery_retry", { channel: notification.channel, notification: id, attempts: notification.attempts, nextAttemptAt: next.toISOString(), message });
-        run.retrying++;
-      }
-    }
+    const outcome = await attemptDelivery(notification, config, fetcher, now);
+    await db
+      .update(alertNotifications)
+      .set({ status: outcome.status, lastError: outcome.lastError, ...(outcome.status === "sent" ? { sentAt: now } : {}), ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}) })
+      .where(eq(alertNotifications.id, id));
+    count(run, outcome);
   }
   return run;
 }
 
-function destination(notification: AlertNotification, config: ChannelConfig): { url: string; body: unknown } | null {
+/** What became of one attempt; `pending` means it will be retried at `nextAttemptAt`. */
+export interface DeliveryOutcome {
+  status: "sent" | "pending" | "failed" | "skipped";
+  lastError: string | null;
+  nextAttemptAt?: Date;
+}
+
+export function count(run: DeliveryRun, outcome: DeliveryOutcome): void {
+  if (outcome.status === "sent") run.sent++;
+  else if (outcome.status === "skipped") run.skipped++;
+  else if (outcome.status === "failed") run.failed++;
+  else run.retrying++;
+}
+
+/**
+ * One attempt at a claimed notification (its `attempts` already counts this one), from
+ * whichever outbox holds it: Postgres's, or the outage buffer's while Postgres is down.
+ */
+export async function attemptDelivery(
+  notification: Pick<AlertNotification, "id" | "channel" | "event" | "payload" | "attempts">,
+  config: ChannelConfig,
+  fetcher: typeof fetch,
+  now: Date,
+): Promise<DeliveryOutcome> {
+  const { id, channel, event, attempts } = notification;
+  const target = destination(notification, config);
+  if (!target) {
+    logEvent("warn", "alert_channel_not_configured", { channel, notification: id, notificationEvent: event });
+    return { status: "skipped", lastError: `channel ${channel} is not configured` };
+  }
+  try {
+    await send(fetcher, target.url, target.body);
+    return { status: "sent", lastError: null };
+  } catch (error) {
+    const message = sanitizeErrorMessage(error);
+    if (attempts >= MAX_ATTEMPTS) {
+      logEvent("error", "alert_delivery_failed", { channel, notification: id, attempts, message });
+      return { status: "failed", lastError: message };
+    }
+    const next = new Date(now.getTime() + backoffMs(attempts));
+    logEvent("warn", "alert_delivery_retry", { channel, notification: id, attempts, nextAttemptAt: next.toISOString(), message });
+    return { status: "pending", lastError: message, nextAttemptAt: next };
+  }
+}
+
+function destination(notification: Pick<AlertNotification, "channel" | "payload">, config: ChannelConfig): { url: string; body: unknown } | null {
   const payload = notification.payload as Record<string, unknown>;
   switch (notification.channel) {
     case "webhook":

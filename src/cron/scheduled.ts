@@ -2,6 +2,11 @@
 // logged and does not stop the others, and each run logs one structured line of what
 // every job did. Every job is idempotent: a rerun, or two overlapping runs, change
 // nothing twice, and a run cut off halfway is completed by the next.
+//
+// When the minute's probe round cannot be written, Postgres is down for this run: the
+// round goes to the outage buffer (which also evaluates the alert rules), the buffer's
+// notifications are delivered, and the jobs that need Postgres are skipped rather than
+// each waiting on a database that does not answer.
 import { openDatabase, type Database } from "../db/client.ts";
 import { positiveIntegerOr, type Env } from "../env.ts";
 import { deliverNotifications, channelConfig } from "../alerts/deliver.ts";
@@ -11,12 +16,16 @@ import { alertNotifications } from "../db/schema.ts";
 import { flagHygiene } from "../flags/hygiene.ts";
 import { applyDueRolloutSteps } from "../flags/rollouts.ts";
 import { checkHealth } from "../health/check-health.ts";
-import { recordHealthRound } from "../health/record-checks.ts";
+import { toRoundRecord } from "../health/record-checks.ts";
 import { thresholdsFromEnv } from "../health/thresholds.ts";
 import { applyAutoIncidents } from "../incidents/auto-incidents.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 import { applyMaintenanceTransitions } from "../maintenance/apply-transitions.ts";
+import { outageBuffer, type OutageBufferApi } from "../outage/buffer-client.ts";
+import { deliverBufferedNotifications } from "../outage/deliver-buffered.ts";
+import { keepProbeRound, RoundLost } from "../outage/keep-round.ts";
+import { syncOutageBuffer } from "../outage/sync-buffer.ts";
 import { flagAudit, flagAuditLines } from "../reports/flag-audit.ts";
 import { archiveResolvedIncidents, deleteExpiredLogs, rollUpDailyHealth } from "../retention/retention.ts";
 
@@ -29,27 +38,51 @@ interface JobContext {
   env: Env;
   now: Date;
   fetch: typeof fetch;
+  buffer: OutageBufferApi | null;
+  /** Set by a job that found Postgres unreachable in this run. */
+  databaseDown?: string;
 }
 
 type Job = (ctx: JobContext) => Promise<unknown>;
+
+/** Marks a job as needing Postgres: skipped once this run has found it down. */
+const needsDatabase = (job: Job): Job => (ctx) => (ctx.databaseDown ? Promise.reject(new SkippedJob(`skipped: database ${ctx.databaseDown}`)) : job(ctx));
+/** Marks a job as one for outages only: it runs once this run has found Postgres down. */
+const duringOutage = (job: Job): Job => (ctx) => (ctx.databaseDown ? job(ctx) : Promise.resolve("database up"));
+
+class SkippedJob extends Error {}
 
 const logRetentionDays = (env: Env) => positiveIntegerOr(env.LOG_RETENTION_DAYS, 30);
 
 export const JOBS: Record<string, Record<string, Job>> = {
   [EVERY_MINUTE]: {
-    // The same probes as /api/portal/health, all at once, kept in one INSERT.
-    health_checks: async ({ db, env, now, fetch }) => {
-      const report = await checkHealth({ database: () => db, env, fetch, clock: Date.now, thresholds: thresholdsFromEnv(env), requestStartedAt: Date.now() });
-      return { status: report.status, logged: await recordHealthRound(db, report, now) };
+    // The same probes as /api/portal/health, all at once, kept in one INSERT (or in the
+    // outage buffer when Postgres does not take it).
+    health_checks: async (ctx) => {
+      const { db, env, now, fetch, buffer } = ctx;
+      const thresholds = thresholdsFromEnv(env);
+      const report = await checkHealth({ database: () => db, env, fetch, clock: Date.now, thresholds, requestStartedAt: Date.now() });
+      const kept = await keepProbeRound({ db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs }, toRoundRecord(report, now)).catch((error: unknown) => {
+        if (error instanceof RoundLost) ctx.databaseDown = "unavailable";
+        throw error;
+      });
+      if (kept.database === "down") ctx.databaseDown = kept.reason;
+      return { status: report.status, ...kept };
     },
-    auto_incidents: ({ db, env, now }) =>
+    outage_alert_delivery: duringOutage(async ({ buffer, env, now, fetch }) =>
+      buffer ? deliverBufferedNotifications(buffer, now, channelConfig(env), fetch) : "no outage buffer",
+    ),
+    auto_incidents: needsDatabase(({ db, env, now }) =>
       env.AUTO_INCIDENTS === "off"
         ? Promise.resolve("off")
         : applyAutoIncidents(db, now, { openAfter: positiveIntegerOr(env.AUTO_INCIDENT_AFTER, 3), resolveAfter: positiveIntegerOr(env.AUTO_RESOLVE_AFTER, 2) }),
-    alerts: ({ db, now }) => evaluateAlerts(db, now),
-    alert_delivery: ({ db, env, now, fetch }) => deliverNotifications(db, now, channelConfig(env), fetch),
-    maintenance: ({ db, now }) => applyMaintenanceTransitions(db, now),
-    rollout_steps: ({ db, now }) => applyDueRolloutSteps(db, now),
+    ),
+    alerts: needsDatabase(({ db, now }) => evaluateAlerts(db, now)),
+    alert_delivery: needsDatabase(({ db, env, now, fetch }) => deliverNotifications(db, now, channelConfig(env), fetch)),
+    maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),
+    rollout_steps: needsDatabase(({ db, now }) => applyDueRolloutSteps(db, now)),
+    // Last: the rules' state after this run's evaluation, and the state the public sees.
+    outage_buffer_sync: needsDatabase(({ db, buffer, now }) => (buffer ? syncOutageBuffer(db, buffer, now) : Promise.resolve("no outage buffer"))),
   },
   [DAILY]: {
     // Roll up before deleting, so no day loses its figures.
@@ -73,7 +106,7 @@ export const JOBS: Record<string, Record<string, Job>> = {
 
 export interface CronOutcome {
   cron: string;
-  results: Record<string, { ok: true; result: unknown } | { ok: false; error: string }>;
+  results: Record<string, { ok: true; result: unknown } | { ok: false; error: string; skipped?: true }>;
 }
 
 export async function runScheduled(
@@ -86,12 +119,13 @@ export async function runScheduled(
   const jobs = schedules[cron] ?? {};
   const outcome: CronOutcome = { cron, results: {} };
   const handle = openDatabase(env);
+  const ctx: JobContext = { db: handle.db, env, now, fetch: fetcher, buffer: outageBuffer(env) };
   try {
     for (const [name, job] of Object.entries(jobs)) {
       try {
-        outcome.results[name] = { ok: true, result: await job({ db: handle.db, env, now, fetch: fetcher }) };
+        outcome.results[name] = { ok: true, result: await job(ctx) };
       } catch (error) {
-        outcome.results[name] = { ok: false, error: sanitizeErrorMessage(error) };
+        outcome.results[name] = error instanceof SkippedJob ? { ok: false, error: error.message, skipped: true } : { ok: false, error: sanitizeErrorMessage(error) };
       }
     }
   } finally {

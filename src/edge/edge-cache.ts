@@ -1,8 +1,12 @@
 // Edge caching of public answers with the Workers Cache API. Keys ignore the query string
 // and request headers; answers carry a strong ETag (If-None-Match → 304) and Age on hits.
 // A stored answer is fresh for `ttlSeconds`, then served stale while one background
-// refresh per isolate runs (for up to `staleWhileRevalidateSeconds` more). When the handler fails and the policy
-// allows it, the last good answer (kept `staleIfErrorSeconds`) is served marked stale.
+// refresh per isolate runs (for up to `staleWhileRevalidateSeconds` more).
+//
+// Answers built while the database is down come from the handlers themselves (the last
+// known state with live probes, marked `Cache-Control: no-store`): they are kept only
+// briefly (DEGRADED_TTL_SECONDS) so recovery shows at once, keep their own Cache-Control,
+// and their Age keeps counting from when their data was read.
 import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
@@ -16,8 +20,6 @@ export interface CachePolicy {
   name: string;
   ttlSeconds: number;
   staleWhileRevalidateSeconds: number;
-  /** 0 to never serve a stale answer in place of an error. */
-  staleIfErrorSeconds: number;
   /** What browsers and other caches are told. */
   cacheControl: string;
   /** Which statuses may be stored (a 503 health answer is, so outages do not multiply probes). */
@@ -34,10 +36,13 @@ export function cacheNames(policy: CachePolicy): string[] {
 const cacheName = (c: Context<AppEnv>, policy: CachePolicy) => (policy.variants ? `${policy.name}.${policy.variants.of(c)}` : policy.name);
 
 const STORED_AT = "x-edge-stored-at";
-const GENERATED_AT = "x-edge-generated-at";
 // Caches may refuse to keep error statuses; answers are stored as 200 with the real status here.
 const STATUS = "x-edge-status";
-const INTERNAL_HEADERS = [STORED_AT, GENERATED_AT, STATUS];
+// Set on answers the handler marked no-store (built while the database is down): the Age they had.
+const DEGRADED_AGE = "x-edge-degraded-age";
+const INTERNAL_HEADERS = [STORED_AT, STATUS, DEGRADED_AGE];
+/** How long an answer built from the last known state is reused at the edge. */
+export const DEGRADED_TTL_SECONDS = 10;
 const refreshing = new Set<string>();
 
 /**
@@ -70,13 +75,13 @@ export function forgetMemoryCache(): void {
   memory.clear();
 }
 
-export function cacheKey(c: Context<AppEnv>, name: string, variant: "fresh" | "last-good" = "fresh"): Request {
+export function cacheKey(c: Context<AppEnv>, name: string): Request {
   // The deployed version is part of the key so a new deployment never serves old shapes.
-  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name, variant);
+  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name);
 }
 
-export function cacheKeyFor(namespace: string, name: string, variant: "fresh" | "last-good" = "fresh"): Request {
-  return new Request(`https://edge-cache.internal/${encodeURIComponent(namespace)}/${name}/${variant}`);
+export function cacheKeyFor(namespace: string, name: string): Request {
+  return new Request(`https://edge-cache.internal/${encodeURIComponent(namespace)}/${name}/fresh`);
 }
 
 /** The header recording when an answer was stored; its age decides fresh or stale. */
@@ -112,7 +117,8 @@ export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<A
     }
     if (hit) {
       const age = Math.max(0, Math.floor((now - Number(hit.headers.get(STORED_AT) ?? now)) / 1000));
-      const stale = age >= policy.ttlSeconds;
+      const degraded = hit.headers.has(DEGRADED_AGE);
+      const stale = age >= (degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds);
       if (stale && !refreshing.has(key.url)) {
         refreshing.add(key.url);
         const headers = new Headers();
@@ -128,60 +134,40 @@ export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<A
     }
 
     setMetric(c, "cache", "miss");
-    let failed: unknown;
-    try {
-      await next();
-    } catch (error) {
-      failed = error;
-    }
-    const status = failed ? 500 : c.res.status;
+    await next();
     // After next() the response is replaced by assigning c.res (Hono ignores a returned one).
-    if (!failed && policy.storable(status)) {
-      const stored = await store(c, policy, name, key, c.res);
+    if (policy.storable(c.res.status)) {
+      const stored = await store(c, policy, key, c.res);
       c.res = answer(c, stored, policy, 0);
-      return;
     }
-    if (policy.staleIfErrorSeconds > 0 && status >= 500) {
-      const lastGood = await cache.match(cacheKey(c, name, "last-good")).catch(() => undefined);
-      if (lastGood) {
-        logEvent("warn", "serving_stale_answer", { requestId: c.get("requestId"), cache: policy.name, status });
-        c.res = await staleAnswer(c, lastGood);
-        return;
-      }
-    }
-    if (failed) throw failed;
   };
 }
 
-async function store(c: Context<AppEnv>, policy: CachePolicy, name: string, key: Request, response: Response): Promise<Response> {
+async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, response: Response): Promise<Response> {
   const body = await response.text();
   const headers = new Headers(response.headers);
   const now = Date.now();
+  const degraded = /\bno-store\b/.test(response.headers.get("cache-control") ?? "") && !/\bno-store\b/.test(policy.cacheControl);
   headers.set("ETag", await strongEtag(body));
   headers.set(STORED_AT, String(now));
-  headers.set(GENERATED_AT, new Date(now).toISOString());
   headers.set(STATUS, String(response.status));
+  if (degraded) headers.set(DEGRADED_AGE, response.headers.get("age") ?? "0");
   headers.delete("set-cookie");
   // What the Cache API keeps it for; browsers get policy.cacheControl instead.
-  headers.set("Cache-Control", `public, max-age=${policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
+  headers.set("Cache-Control", `public, max-age=${degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
   const stored = new Response(body, { status: 200, headers });
   remember(key.url, new TextEncoder().encode(body).buffer as ArrayBuffer, headers);
-  const puts = [caches.default.put(key, stored.clone())];
-  if (policy.staleIfErrorSeconds > 0 && response.status < 300) {
-    const lastGood = new Headers(headers);
-    lastGood.set("Cache-Control", `public, max-age=${policy.staleIfErrorSeconds}`);
-    puts.push(caches.default.put(cacheKey(c, name, "last-good"), new Response(body, { status: 200, headers: lastGood })));
-  }
-  c.executionCtx.waitUntil(Promise.all(puts).catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })));
+  c.executionCtx.waitUntil(caches.default.put(key, stored.clone()).catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })));
   return stored;
 }
 
 function answer(c: Context<AppEnv>, stored: Response, policy: CachePolicy, age: number): Response {
   const headers = new Headers(stored.headers);
   const status = Number(stored.headers.get(STATUS) ?? stored.status);
+  const degradedAge = stored.headers.get(DEGRADED_AGE);
   for (const name of INTERNAL_HEADERS) headers.delete(name);
-  headers.set("Cache-Control", policy.cacheControl);
-  headers.set("Age", String(age));
+  headers.set("Cache-Control", degradedAge === null ? policy.cacheControl : "no-store");
+  headers.set("Age", String(age + Number(degradedAge ?? 0)));
   keepRequestHeaders(c, headers);
   const etag = headers.get("etag");
   if (status === 200 && etag && matchesEtag(c.req.header("if-none-match"), etag)) {
@@ -190,16 +176,6 @@ function answer(c: Context<AppEnv>, stored: Response, policy: CachePolicy, age: 
     return new Response(null, { status: 304, headers });
   }
   return new Response(stored.body, { status, headers });
-}
-
-async function staleAnswer(c: Context<AppEnv>, lastGood: Response): Promise<Response> {
-  const body = (await lastGood.json()) as Record<string, unknown>;
-  const generatedAt = lastGood.headers.get(GENERATED_AT);
-  const text = JSON.stringify({ ...body, stale: true, generatedAt });
-  const headers = new Headers({ "content-type": "application/json", "cache-control": "no-store", ETag: await strongEtag(text) });
-  keepRequestHeaders(c, headers);
-  headers.set("Age", String(Math.max(0, Math.floor((Date.now() - Number(lastGood.headers.get(STORED_AT))) / 1000))));
-  return new Response(text, { status: 200, headers });
 }
 
 /** Headers set by earlier middleware on this request (request id, timing, CORS) win over stored ones. */

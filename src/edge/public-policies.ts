@@ -3,13 +3,15 @@
 // serves the previous answer for at most ttl + stale-while-revalidate seconds.
 import { cacheNames, type CachePolicy } from "./edge-cache.ts";
 import { wantsHealthJson } from "../health/health-json.ts";
+import { LAST_KNOWN_MAX_AGE_MS } from "../outage/last-known.ts";
 
 export const STATUS_CACHE: CachePolicy = {
   name: "status",
   ttlSeconds: 30,
   staleWhileRevalidateSeconds: 60,
-  staleIfErrorSeconds: 600,
-  cacheControl: "public, max-age=15, s-maxage=30, stale-while-revalidate=60, stale-if-error=600",
+  // Caches downstream may keep showing an answer while this service fails, as long as it
+  // would show the last known state itself.
+  cacheControl: `public, max-age=15, s-maxage=30, stale-while-revalidate=60, stale-if-error=${LAST_KNOWN_MAX_AGE_MS / 1000}`,
   storable: (status) => status === 200,
 };
 
@@ -17,7 +19,6 @@ export const HEALTH_CACHE: CachePolicy = {
   name: "health",
   ttlSeconds: 10,
   staleWhileRevalidateSeconds: 0,
-  staleIfErrorSeconds: 0,
   // Browsers always ask again; the edge answers from its copy for 10 s.
   cacheControl: "no-store",
   // An outage answer is kept too, so a burst of monitors does not become a burst of vendor calls.

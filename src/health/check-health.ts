@@ -38,9 +38,9 @@ export interface HealthDeps {
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const { clock, thresholds } = deps;
   const [database, ...vendors] = await Promise.all([
-    runProbe(thresholds.database, clock, () => latestIncident(deps.database())),
+    runProbe(thresholds.database, clock, () => latestIncident(deps.database()), "database"),
     ...VENDOR_PROBES.map((probe) =>
-      runProbe(thresholds.vendor, clock, (signal) => callVendor(probe, deps.env, deps.fetch, signal)).then(
+      runProbe(thresholds.vendor, clock, (signal) => callVendor(probe, deps.env, deps.fetch, signal), probe.component).then(
         (result) => [probe.component, result.health] as const,
       ),
     ),
@@ -68,12 +68,22 @@ async function latestIncident(db: Database): Promise<LastIncident | null> {
   return row ? { component: row.component, status: row.status, message: row.message, timestamp: row.startedAt.toISOString() } : null;
 }
 
+const latestRounds = new Map<string, { report: HealthReport; finishedAt: number }>();
+
 /**
  * A probe round for a request, shared with any round already under way in this isolate:
- * when many monitors miss the cache at once, one round answers them all.
+ * when many monitors miss the cache at once, one round answers them all. With
+ * `reuseWithinMs`, a round finished that recently answers instead of a new one (answers
+ * built while the database is down ask for the probes often, and must not multiply them).
  */
-export function sharedProbeRound(env: Env, database: () => Database, requestStartedAt: number): Promise<HealthReport> {
-  return singleFlight("health", () =>
+export async function sharedProbeRound(env: Env, database: () => Database, requestStartedAt: number, reuseWithinMs = 0): Promise<HealthReport> {
+  const key = env.DATABASE_URL ?? "";
+  const latest = latestRounds.get(key);
+  if (latest && reuseWithinMs > 0 && Date.now() - latest.finishedAt <= reuseWithinMs) return latest.report;
+  const report = await singleFlight(`health:${key}`, () =>
     checkHealth({ database, env, fetch: (input, init) => fetch(input, init), clock: Date.now, thresholds: thresholdsFromEnv(env), requestStartedAt }),
   );
+  if (latestRounds.size > 16) latestRounds.clear();
+  latestRounds.set(key, { report, finishedAt: Date.now() });
+  return report;
 }

@@ -2,7 +2,7 @@
 // move long-resolved incidents (with their timelines) to the archive. Every statement is
 // safe to repeat, so a rerun or a run cut off halfway is completed by the next one.
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { dailyStatsQuery } from "./daily-stats.ts";
 
 const DAY_MS = 86_400_000;
@@ -16,12 +16,17 @@ export function startOfUtcDay(at: Date): Date {
  * cutoff up to yesterday. Recomputing a day gives the same row (ON CONFLICT DO UPDATE).
  */
 export async function rollUpDailyHealth(db: Database, now: Date, retentionDays: number): Promise<{ rows: number }> {
-  const today = startOfUtcDay(now);
   const firstCompleteDay = new Date(startOfUtcDay(new Date(now.getTime() - retentionDays * DAY_MS)).getTime() + DAY_MS);
+  return rollUpDays(db, firstCompleteDay, startOfUtcDay(now), now);
+}
+
+/** Rolls up the UTC days in [from, to) (day boundaries), replacing rows already there. */
+export async function rollUpDays(db: Database | Transaction, from: Date, to: Date, now: Date): Promise<{ rows: number }> {
+  if (from >= to) return { rows: 0 };
   const result = await db.execute(sql`
     INSERT INTO health_check_daily (day, component, checks, healthy, degraded, unhealthy, excluded_checks, excluded_seconds, uptime_percent, p50_ms, p95_ms, p99_ms, computed_at)
     SELECT s.day::date, s.component, s.checks, s.healthy, s.degraded, s.unhealthy, s.excluded_checks, s.excluded_seconds, s.uptime_percent, s.p50_ms, s.p95_ms, s.p99_ms, ${now.toISOString()}::timestamptz
-    FROM (${dailyStatsQuery(firstCompleteDay, today)}) AS s
+    FROM (${dailyStatsQuery(from, to)}) AS s
     ON CONFLICT (day, component) DO UPDATE SET
       checks = excluded.checks, healthy = excluded.healthy, degraded = excluded.degraded, unhealthy = excluded.unhealthy,
       excluded_checks = excluded.excluded_checks, excluded_seconds = excluded.excluded_seconds, uptime_percent = excluded.uptime_percent,

@@ -6,12 +6,11 @@ import type { Database } from "../db/client.ts";
 import type { Component, HealthStatus, IncidentStatus, MaintenanceWindow } from "../db/schema.ts";
 import { dailyStatsQuery, toDailyStats } from "../retention/daily-stats.ts";
 import { startOfUtcDay } from "../retention/retention.ts";
+import { HEALTH_FRESH_MS } from "../status/system-status.ts";
 
 const DAY_MS = 86_400_000;
 export const UPTIME_DAYS = 90;
 export const HISTORY_DAYS = 14;
-/** A probe round older than this no longer describes the present. */
-export const FRESH_ROUND_MS = 5 * 60_000;
 
 export interface IncidentEntry {
   id: string;
@@ -64,7 +63,7 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     db.execute(sql`
       SELECT DISTINCT ON (component) component, status, response_time_ms, checked_at
       FROM health_check_logs
-      WHERE checked_at > ${new Date(now.getTime() - FRESH_ROUND_MS).toISOString()}::timestamptz AND checked_at <= ${at}::timestamptz
+      WHERE checked_at > ${new Date(now.getTime() - HEALTH_FRESH_MS).toISOString()}::timestamptz AND checked_at <= ${at}::timestamptz
       ORDER BY component, checked_at DESC`),
     db.execute(sql`
       SELECT s.id, s.component, s.status, s.message, s.started_at, s.resolved_at,
@@ -130,4 +129,36 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     (data.responseTimes[String(r.component)] ??= []).push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
   }
   return data;
+}
+
+/** PageData back from its JSON form (as kept in the outage buffer), dates revived. */
+export function pageDataFromJson(json: unknown): PageData {
+  const v = json as {
+    now: string;
+    latest: Record<string, { status: HealthStatus; responseTimeMs: number | null; checkedAt: string }>;
+    incidents: (Omit<IncidentEntry, "startedAt" | "resolvedAt" | "updates"> & { startedAt: string; resolvedAt: string | null; updates: (Omit<IncidentEntry["updates"][number], "at"> & { at: string })[] })[];
+    maintenance: (Omit<MaintenanceEntry, "scheduledStart" | "scheduledEnd" | "actualStart" | "actualEnd" | "createdAt"> & Record<"scheduledStart" | "scheduledEnd" | "createdAt", string> & Record<"actualStart" | "actualEnd", string | null>)[];
+    uptime: Record<string, DayUptime[]>;
+    responseTimes: Record<string, { hour: string; avgMs: number }[]>;
+  };
+  return {
+    now: d(v.now),
+    latest: Object.fromEntries(Object.entries(v.latest).map(([k, l]) => [k, { ...l, checkedAt: d(l.checkedAt) }])),
+    incidents: v.incidents.map((i) => ({ ...i, startedAt: d(i.startedAt), resolvedAt: dOrNull(i.resolvedAt), updates: i.updates.map((u) => ({ ...u, at: d(u.at) })) })),
+    maintenance: v.maintenance.map((m) => ({
+      ...m,
+      scheduledStart: d(m.scheduledStart),
+      scheduledEnd: d(m.scheduledEnd),
+      actualStart: dOrNull(m.actualStart),
+      actualEnd: dOrNull(m.actualEnd),
+      createdAt: d(m.createdAt),
+    })),
+    uptime: v.uptime,
+    responseTimes: Object.fromEntries(Object.entries(v.responseTimes).map(([k, points]) => [k, points.map((p) => ({ ...p, hour: d(p.hour) }))])),
+  };
+}
+
+/** What the page shows when nothing is known but the live probes. */
+export function emptyPageData(now: Date): PageData {
+  return { now, latest: {}, incidents: [], maintenance: [], uptime: {}, responseTimes: {} };
 }

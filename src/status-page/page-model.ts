@@ -2,7 +2,7 @@
 // each component's state, the overall indicator, and which incidents and windows to show.
 // States follow Atlassian Statuspage's vocabulary so its consumers can read them unchanged.
 import type { IncidentStatus } from "../db/schema.ts";
-import { overallStatus } from "../health/overall.ts";
+import { systemStatus } from "../status/system-status.ts";
 import { CRM_COMPONENTS, PORTAL_COMPONENTS } from "../retention/daily-stats.ts";
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 
@@ -57,6 +57,8 @@ export interface ComponentModel {
 }
 
 export interface PageModel {
+  /** The overall state, by the same rule as /api/portal/status's systemStatus. */
+  state: IncidentStatus;
   indicator: Indicator;
   description: string;
   components: ComponentModel[];
@@ -66,6 +68,14 @@ export interface PageModel {
   upcomingMaintenance: MaintenanceEntry[];
   pastMaintenance: MaintenanceEntry[];
 }
+
+const OVERALL: Record<IncidentStatus, readonly [Indicator, string]> = {
+  major_outage: ["critical", "Major System Outage"],
+  partial_outage: ["major", "Partial System Outage"],
+  degraded: ["minor", "Minor Service Outage"],
+  maintenance: ["none", "Service Under Maintenance"],
+  operational: ["none", "All Systems Operational"],
+};
 
 export function buildPageModel(data: PageData): PageModel {
   const activeIncidents = data.incidents.filter((i) => !i.resolvedAt);
@@ -79,24 +89,15 @@ export function buildPageModel(data: PageData): PageModel {
     return { ...c, state, responseTimeMs: check?.responseTimeMs ?? null };
   });
 
-  // The overall state follows /api/portal/health's rules for the probes, then incidents.
-  const probes = Object.values(data.latest).map((l) => l.status);
-  let overall: IncidentStatus = probes.length ? overallStatus(probes) : "operational";
-  for (const incident of activeIncidents) {
-    if (SEVERITY.indexOf(INCIDENT_STATE[incident.status]) > SEVERITY.indexOf(INCIDENT_STATE[overall])) overall = incident.status;
-  }
-  const inMaintenance = activeMaintenance.length > 0;
-  const [indicator, description] = (
-    {
-      major_outage: ["critical", "Major System Outage"],
-      partial_outage: ["major", "Partial System Outage"],
-      degraded: ["minor", "Minor Service Outage"],
-      maintenance: ["none", "Service Under Maintenance"],
-      operational: ["none", inMaintenance ? "Service Under Maintenance" : "All Systems Operational"],
-    } as const
-  )[overall];
+  const state = systemStatus({
+    maintenance: activeMaintenance.length > 0,
+    incidents: activeIncidents.map((i) => i.status),
+    health: Object.values(data.latest).map((l) => l.status),
+  });
+  const [indicator, description] = OVERALL[state];
 
   return {
+    state,
     indicator,
     description,
     components,

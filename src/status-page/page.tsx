@@ -3,6 +3,7 @@
 // preference, landmarks and text alternatives for every graphic.
 import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
+import type { Degraded } from "../outage/degraded-answer.ts";
 import type { DayUptime, IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 import { UPTIME_DAYS } from "./page-data.ts";
 import { STATE_LABEL, type ComponentModel, type ComponentState, type PageModel } from "./page-model.ts";
@@ -22,6 +23,7 @@ svg.bar{display:block;width:100%;height:34px;margin-top:.5rem}svg.bar rect.c-ok{
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin-bottom:.75rem}.card h3{margin:0 0 .25rem;font-size:1rem}
 ol.timeline{list-style:none;margin:.5rem 0 0;padding:0 0 0 1rem;border-left:2px solid var(--line)}ol.timeline li{margin:.4rem 0}time,.muted{color:var(--muted);font-size:.875rem}
 footer{color:var(--muted);font-size:.875rem;padding:2rem 1rem 3rem}
+.notice{border:2px solid var(--warn);border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
 `;
 
 const fmt = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -105,9 +107,21 @@ const Window: FC<{ window: MaintenanceEntry }> = ({ window }) => (
   </article>
 );
 
-export const StatusPage: FC<{ model: PageModel; data: PageData; title: string }> = ({ model, data, title }) => {
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+
+/** Said at the top of the page while the database cannot be read. */
+const StaleNotice: FC<{ degraded: Degraded }> = ({ degraded }) => (
+  <div class="notice" role="alert">
+    <strong>Live data unavailable since {hhmm(degraded.unavailableSince)} UTC</strong> —{" "}
+    {degraded.generatedAt
+      ? `showing the last known state (from ${fmt(degraded.generatedAt)}); component states are checked live.`
+      : "component states are checked live; incidents, maintenance and uptime history will show again once it recovers."}
+  </div>
+);
+
+export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; degraded?: Degraded | undefined }> = ({ model, data, title, degraded }) => {
   const names = new Map(model.components.map((c) => [c.id, c.name]));
-  const bannerClass = model.description === "Service Under Maintenance" ? "maint" : model.indicator;
+  const bannerClass = model.state === "maintenance" ? "maint" : model.indicator;
   return (
     <html lang="en">
       <head>
@@ -124,6 +138,7 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string }>
         <a class="skip" href="#components">Skip to components</a>
         <header>
           <h1>{title}</h1>
+          {degraded && <StaleNotice degraded={degraded} />}
           <div class={`banner ${bannerClass}`} role="status">
             {model.description}
           </div>

@@ -7,10 +7,12 @@ import { BADGE_VARIANTS, pageCache } from "../edge/public-policies.ts";
 import { publicLimit, rateLimit } from "../edge/rate-limit.ts";
 import { sharedProbeRound } from "../health/check-health.ts";
 import { publicCors } from "../http/public-cors.ts";
+import { markDegraded, staleMarkers, type Degraded } from "../outage/degraded-answer.ts";
+import { readOrLastKnown } from "../outage/last-known.ts";
 import { BADGE_COLORS, badgeSvg } from "./badge.ts";
 import { atomFeed, feedItems, maintenanceCalendar, rssFeed } from "./feeds.ts";
 import { StatusPage } from "./page.tsx";
-import { loadPageData, type PageData } from "./page-data.ts";
+import { emptyPageData, loadPageData, type PageData } from "./page-data.ts";
 import { buildPageModel, STATE_LABEL, type PageModel } from "./page-model.ts";
 import { v2Components, v2Incident, v2Maintenance, v2Page, v2Status, v2Summary, type PageInfo } from "./statuspage-v2.ts";
 
@@ -20,23 +22,37 @@ interface PageContext {
   info: PageInfo;
   data: PageData;
   model: PageModel;
+  /** Set when the database could not be read: the data is the last known state. */
+  degraded?: Degraded;
 }
 
-/** Loads the page data; when the cron has not logged a recent round, probes live instead. */
+/**
+ * Loads the page data. When the cron has not logged a recent round, or the database
+ * cannot be read (the data is then the last known state), the components are probed live:
+ * an outage of the database shows as one, never as an old "All Systems Operational".
+ */
 async function pageContext(c: Context<AppEnv>): Promise<PageContext> {
   const now = new Date();
-  const db = c.get("database")();
-  const data = await loadPageData(db, now);
+  const reading = await readOrLastKnown(c.env, "page", now, () => loadPageData(c.get("database")(), now));
+  const data: PageData = reading.live ? reading.value : { ...(reading.value ?? emptyPageData(now)), now, latest: {} };
   if (!HEALTH_COMPONENTS.some((component) => data.latest[component])) {
-    const report = await sharedProbeRound(c.env, () => db, c.get("requestStartedAt"));
+    const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"), reading.live ? 0 : 10_000);
     for (const [component, health] of Object.entries(report.components)) {
       data.latest[component] = { status: health.status, responseTimeMs: health.responseTime, checkedAt: new Date(health.lastChecked) };
     }
   }
   const origin = (c.env.PUBLIC_URL || new URL(c.req.url).origin).replace(/\/$/, "");
   const name = c.env.STATUS_PAGE_TITLE || "Portal status";
-  return { info: { id: "portal", name, url: origin }, data, model: buildPageModel(data) };
+  const context: PageContext = { info: { id: "portal", name, url: origin }, data, model: buildPageModel(data) };
+  if (!reading.live) {
+    context.degraded = reading;
+    markDegraded(c, reading, now);
+  }
+  return context;
 }
+
+/** JSON formats say when they are the last known state. */
+const withMarkers = (ctx: PageContext, body: object) => (ctx.degraded ? { ...body, ...staleMarkers(ctx.degraded) } : body);
 
 const limited = rateLimit({ scope: "page", limit: publicLimit });
 
@@ -45,13 +61,14 @@ export function statusPageRoutes(app: AppRef) {
   const cached = (name: string) => [publicCors, limited, edgeCache(pageCache(name), app)] as const;
 
   routes.get("/", ...cached("page"), async (c) => {
-    const { info, data, model } = await pageContext(c);
-    return c.html(`<!doctype html>${(<StatusPage model={model} data={data} title={info.name} />).toString()}`);
+    const { info, data, model, degraded } = await pageContext(c);
+    return c.html(`<!doctype html>${(<StatusPage model={model} data={data} title={info.name} degraded={degraded} />).toString()}`);
   });
 
   const json = (name: string, path: string, build: (ctx: PageContext) => unknown) =>
     routes.get(path, ...cached(name), async (c) => {
-      return c.json(build(await pageContext(c)));
+      const ctx = await pageContext(c);
+      return c.json(withMarkers(ctx, build(ctx) as object));
     });
   json("v2.summary", "/api/v2/summary.json", ({ info, model, data }) => v2Summary(info, model, data));
   json("v2.status", "/api/v2/status.json", ({ info, model, data }) => ({ page: v2Page(info, data), status: v2Status(model) }));

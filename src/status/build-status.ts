@@ -1,16 +1,7 @@
 // Turns a snapshot into the spec's /api/portal/status answer.
-import type { IncidentStatus } from "../db/schema.ts";
 import type { StatusSnapshot } from "./load-status.ts";
+import { systemStatus } from "./system-status.ts";
 import type { VersionInfo } from "./version.ts";
-
-const SEVERITY: IncidentStatus[] = ["operational", "maintenance", "degraded", "partial_outage", "major_outage"];
-
-export function worstStatus(statuses: IncidentStatus[]): IncidentStatus {
-  return statuses.reduce<IncidentStatus>(
-    (worst, s) => (SEVERITY.indexOf(s) > SEVERITY.indexOf(worst) ? s : worst),
-    "operational",
-  );
-}
 
 export function buildStatus(snapshot: StatusSnapshot, version: VersionInfo, now: Date) {
   const maintenanceMode = snapshot.currentMaintenance !== null;
@@ -21,7 +12,7 @@ export function buildStatus(snapshot: StatusSnapshot, version: VersionInfo, now:
     featureFlags: snapshot.featureFlags,
     version,
     knownIssues: snapshot.knownIssues,
-    systemStatus: maintenanceMode ? ("maintenance" as const) : worstStatus(snapshot.knownIssues.map((i) => i.status)),
+    systemStatus: systemStatus({ maintenance: maintenanceMode, incidents: snapshot.knownIssues.map((i) => i.status), health: Object.values(snapshot.health) }),
     timestamp: now.toISOString(),
   };
 }

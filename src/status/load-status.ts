@@ -1,8 +1,10 @@
 // Everything /api/portal/status shows, read in a single statement: the current portal
-// window, the next week's windows, every flag and the open incidents.
+// window, the next week's windows, every flag, the open incidents and the latest fresh
+// probe of each component.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Component, IncidentStatus } from "../db/schema.ts";
+import type { Component, HealthStatus, IncidentStatus } from "../db/schema.ts";
+import { HEALTH_FRESH_MS } from "./system-status.ts";
 
 export const UPCOMING_MAINTENANCE_HOURS = 168;
 
@@ -31,6 +33,8 @@ export interface StatusSnapshot {
   upcomingMaintenance: MaintenanceSummary[];
   featureFlags: Record<string, boolean>;
   knownIssues: KnownIssue[];
+  /** Each component's latest logged probe, if it is fresh (HEALTH_FRESH_MS). */
+  health: Record<string, HealthStatus>;
 }
 
 const maintenanceJson = sql.raw(`json_build_object(
@@ -58,7 +62,12 @@ export async function loadStatusSnapshot(db: Database, now: Date): Promise<Statu
         SELECT json_agg(json_build_object(
           'id', s.id, 'component', s.component, 'status', s.status, 'message', s.message, 'startedAt', s.started_at)
           ORDER BY s.started_at DESC, s.id)
-        FROM system_status s WHERE s.resolved_at IS NULL), '[]'::json)
+        FROM system_status s WHERE s.resolved_at IS NULL), '[]'::json),
+      'health', coalesce((
+        SELECT json_object_agg(h.component, h.status) FROM (
+          SELECT DISTINCT ON (l.component) l.component, l.status FROM health_check_logs l
+          WHERE l.checked_at > ${at} - make_interval(secs => ${HEALTH_FRESH_MS / 1000}) AND l.checked_at <= ${at}
+          ORDER BY l.component, l.checked_at DESC) h), '{}'::json)
     ) AS snapshot`);
   const raw = result.rows[0]!.snapshot;
   return {
@@ -69,6 +78,7 @@ export async function loadStatusSnapshot(db: Database, now: Date): Promise<Statu
     }),
     featureFlags: raw.featureFlags,
     knownIssues: raw.knownIssues.map((i) => ({ ...i, startedAt: iso(i.startedAt) })),
+    health: raw.health,
   };
 }
 
@@ -77,6 +87,7 @@ type RawSnapshot = {
   upcomingMaintenance: MaintenanceSummary[];
   featureFlags: Record<string, boolean>;
   knownIssues: KnownIssue[];
+  health: Record<string, HealthStatus>;
 };
 
 // Postgres renders timestamptz in the session's zone; the API speaks UTC ISO-8601.

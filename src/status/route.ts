@@ -3,12 +3,12 @@ import { endTime, startTime } from "hono/timing";
 import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
-import { ApiError } from "../http/errors.ts";
-import { logEvent } from "../lib/log.ts";
-import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { sharedProbeRound } from "../health/check-health.ts";
+import { markDegraded, staleMarkers } from "../outage/degraded-answer.ts";
+import { readOrLastKnown } from "../outage/last-known.ts";
 import { buildStatus } from "./build-status.ts";
-import { loadStatusSnapshot } from "./load-status.ts";
+import { loadStatusSnapshot, type StatusSnapshot } from "./load-status.ts";
 import { versionInfo } from "./version.ts";
 
 const Maintenance = z
@@ -48,10 +48,11 @@ const PortalStatus = z
   })
   .openapi("PortalStatus");
 
-// When the database fails, the last good answer is served with these two added.
+// When the database cannot be read, the answer is built from the last known state.
 const StaleMarkers = z.object({
-  stale: z.literal(true).optional().openapi({ description: "Present when this is the last good answer, served because the database failed" }),
-  generatedAt: z.string().datetime().optional().openapi({ description: "When a stale answer was generated" }),
+  stale: z.literal(true).optional().openapi({ description: "Present when the database could not be read: the data is the last known state, systemStatus still counts the live probes" }),
+  generatedAt: z.string().datetime().nullable().optional().openapi({ description: "When a stale answer's data was read from the database; null when nothing was known" }),
+  unavailableSince: z.string().datetime().optional().openapi({ description: "Since when the database has been unavailable, as far as this service knows" }),
 });
 
 export const statusRoute = createRoute({
@@ -59,27 +60,37 @@ export const statusRoute = createRoute({
   path: "/api/portal/status",
   tags: ["Public"],
   summary: "Portal status",
-  description: "Maintenance mode, upcoming maintenance, feature flags, version and known issues, read in one database round trip.",
+  description:
+    "Maintenance mode, upcoming maintenance, feature flags, version and known issues, read in one database round trip. systemStatus is the worst of maintenance in progress, open incidents and the latest probe round when it is at most two minutes old. While the database cannot be read, the last known state is answered with `stale: true`, and systemStatus counts a live probe round.",
   responses: {
     200: { description: "Current portal status", content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse").extend(StaleMarkers.shape) } } },
     429: errorResponse("Over the client's rate limit; see Retry-After"),
     500: errorResponse("Unexpected failure"),
-    503: errorResponse("The database cannot be reached and no recent answer is cached"),
   },
 });
+
+/** What is known while nothing was ever read: no window, no flag, no issue. */
+const NOTHING_KNOWN: StatusSnapshot = { currentMaintenance: null, upcomingMaintenance: [], featureFlags: {}, knownIssues: [], health: {} };
 
 export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async (c) => {
   const now = new Date();
   startTime(c, "db", "status query");
-  const snapshot = await loadStatusSnapshot(c.get("database")(), now).catch((error: unknown) => {
-    logEvent("warn", "status_database_unavailable", { requestId: c.get("requestId"), message: sanitizeErrorMessage(error) });
-    throw new ApiError(503, "DATABASE_UNAVAILABLE", "Status is temporarily unavailable; try again shortly");
-  });
+  const reading = await readOrLastKnown(c.env, "status", now, () => loadStatusSnapshot(c.get("database")(), now));
   endTime(c, "db");
+  let snapshot: StatusSnapshot;
+  if (reading.live) {
+    snapshot = reading.value;
+  } else {
+    // The probes do not need the database (its own probe says it is down): they stay live.
+    const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"), 10_000);
+    snapshot = { ...(reading.value ?? NOTHING_KNOWN), health: Object.fromEntries(Object.entries(report.components).map(([name, h]) => [name, h.status])) };
+    markDegraded(c, reading, now);
+  }
   if (snapshot.currentMaintenance) {
     // Clients that honour Retry-After come back once the window is due to end.
     const seconds = Math.ceil((new Date(snapshot.currentMaintenance.scheduledEnd).getTime() - now.getTime()) / 1000);
     c.header("Retry-After", String(Math.max(1, seconds)));
   }
-  return c.json(success(buildStatus(snapshot, versionInfo(c.env), now)), 200);
+  const body = success(buildStatus(snapshot, versionInfo(c.env), now));
+  return c.json(reading.live ? body : { ...body, ...staleMarkers(reading) }, 200);
 });

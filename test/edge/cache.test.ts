@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { cacheKeyFor, forgetMemoryCache, STORED_AT_HEADER } from "../../src/edge/edge-cache.ts";
 import type { Env } from "../../src/env.ts";
 import { adminClient } from "../support/admin.ts";
-import { callWorker, emptyTables, freshDatabase, roundTrips, sql, vendorScope } from "../support/harness.ts";
+import { callWorker, databaseFault, emptyTables, freshDatabase, roundTrips, sql, vendorScope } from "../support/harness.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (response: Response): Promise<any> => response.json();
@@ -27,7 +27,7 @@ describe("edge cache for /api/portal/status", () => {
     const before = await roundTrips(databaseUrl);
     const first = await get("/api/portal/status");
     expect(first.status).toBe(200);
-    expect(first.headers.get("cache-control")).toBe("public, max-age=15, s-maxage=30, stale-while-revalidate=60, stale-if-error=600");
+    expect(first.headers.get("cache-control")).toBe("public, max-age=15, s-maxage=30, stale-while-revalidate=60, stale-if-error=86400");
     expect(first.headers.get("age")).toBe("0");
     expect(first.headers.get("server-timing")).toContain('cache;desc="miss"');
     expect(first.headers.get("server-timing")).toMatch(/db;dur=\d/);
@@ -89,28 +89,42 @@ describe("edge cache for /api/portal/status", () => {
     expect(refreshed.headers.get("etag")).not.toBe(first.headers.get("etag"));
   });
 
-  it("serves the last good answer, marked stale, when the database fails", async () => {
+  it("serves the last known state, marked stale, when the database fails, with the probes live", async () => {
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_kept', 'Kept', true)");
     const good = await json(await get("/api/portal/status"));
+    expect(good.data.systemStatus).toBe("operational");
     await caches.default.delete(cacheKeyFor(namespace, "status")); // the fresh copy has expired
     forgetMemoryCache();
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await databaseFault(databaseUrl, { refuse: true });
+    try {
+      const response = await get("/api/portal/status");
+      expect(response.status).toBe(200);
+      const body = await json(response);
+      expect(body).toMatchObject({ success: true, stale: true, generatedAt: expect.any(String), unavailableSince: expect.any(String), data: { featureFlags: { portal_kept: true } } });
+      // The database's own probe is live: it is down, so the system is not "operational".
+      expect(body.data.systemStatus).toBe("partial_outage");
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      expect(Number(response.headers.get("age"))).toBeGreaterThanOrEqual(0);
+      // Kept briefly at the edge, still marked.
+      const again = await get("/api/portal/status");
+      expect(again.headers.get("server-timing")).toContain('cache;desc="hit"');
+      expect(again.headers.get("cache-control")).toBe("no-store");
+      expect((await json(again)).stale).toBe(true);
+    } finally {
+      await databaseFault(databaseUrl, null);
+      warnings.mockRestore();
+    }
+  });
+
+  it("answers 200 with the live probes when the database fails and nothing is known", async () => {
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     const response = await get("/api/portal/status", { DATABASE_URL: "postgresql://u:secret-pw@127.0.0.1:1/down" });
     warnings.mockRestore();
     expect(response.status).toBe(200);
     const body = await json(response);
-    expect(body).toMatchObject({ success: true, stale: true, generatedAt: expect.any(String), data: { featureFlags: { portal_kept: true } } });
-    expect(body.data).toEqual(good.data);
-    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(body).toMatchObject({ success: true, stale: true, generatedAt: null, data: { featureFlags: {}, knownIssues: [], maintenanceMode: false, systemStatus: "partial_outage" } });
     expect(JSON.stringify(body)).not.toContain("secret-pw");
-  });
-
-  it("answers 503 with the envelope when the database fails and nothing is cached", async () => {
-    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const response = await get("/api/portal/status", { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" });
-    warnings.mockRestore();
-    expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ success: false, error: { code: "DATABASE_UNAVAILABLE" } });
   });
 
   it("is purged by an admin write, so the admin sees the change at once", async () => {

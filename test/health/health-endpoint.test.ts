@@ -116,7 +116,7 @@ describe("GET /api/portal/health", () => {
     await vendors.set("twilio", { failure: "hang" });
     const { response, body } = await getHealth();
     expect(response.status).toBe(503);
-    expect(body.data.components.twilio).toMatchObject({ status: "unhealthy", message: "no answer within 400 ms" });
+    expect(body.data.components.twilio).toMatchObject({ status: "unhealthy", message: "timed out after 400 ms" });
     expect(body.data.components.twilio!.responseTime).toBeGreaterThanOrEqual(400);
     expect(body.data.components.stripe!.status).toBe("healthy");
     expect(body.data.components.email!.status).toBe("healthy");
@@ -138,7 +138,7 @@ describe("GET /api/portal/health", () => {
     const { response, body } = await getHealth({ DATABASE_URL: "postgresql://portal:s3cret-pw@127.0.0.1:1/portal" });
     expect(response.status).toBe(503);
     expect(body.data.components.database!.status).toBe("unhealthy");
-    expect(body.data.components.database!.message).toMatch(/ECONNREFUSED|refused|connect|closed/i);
+    expect(body.data.components.database!.message).toBe("unreachable");
     expect(body.data.lastIncident).toBeNull();
     const text = JSON.stringify(body);
     expect(text).not.toContain("s3cret-pw");
@@ -147,7 +147,7 @@ describe("GET /api/portal/health", () => {
 
   it("cuts a database that never answers off at its threshold", async () => {
     const { response, body } = await getHealth({ DATABASE_URL: await unresponsiveDatabase() });
-    expect(body.data.components.database).toMatchObject({ status: "unhealthy", message: "no answer within 400 ms" });
+    expect(body.data.components.database).toMatchObject({ status: "unhealthy", message: "timed out after 400 ms" });
     expect(response.elapsedMs).toBeGreaterThanOrEqual(400);
     expect(response.elapsedMs).toBeLessThan(400 + 1500);
   });

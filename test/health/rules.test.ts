@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { httpStatusFor, overallStatus } from "../../src/health/overall.ts";
 import { runProbe } from "../../src/health/probe.ts";
 import { classifyResponseTime, DEFAULT_THRESHOLDS, thresholdsFromEnv } from "../../src/health/thresholds.ts";
@@ -77,17 +77,40 @@ describe("runProbe", () => {
     });
     const elapsed = Date.now() - started;
     expect(result.health.status).toBe("unhealthy");
-    expect(result.health.message).toBe("no answer within 120 ms");
+    expect(result.health.message).toBe("timed out after 120 ms");
     expect(aborted).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(120);
     expect(elapsed).toBeLessThan(1000);
   });
 
-  it("turns a thrown error into a sanitized unhealthy result", async () => {
+  it("turns a thrown error into a public category; the detail goes to the logs only", async () => {
+    const logged = vi.spyOn(console, "warn").mockImplementation(() => {});
     const result = await runProbe(threshold, Date.now, async () => {
       throw new Error("connect failed postgres://admin:hunter2@db.internal.example.com:5432/main\n    at Socket.connect (net.js:1:1)");
-    });
+    }, "database");
+    const line = JSON.parse(String(logged.mock.calls[0]![0]));
+    logged.mockRestore();
     expect(result.health.status).toBe("unhealthy");
-    expect(result.health.message).toBe("connect failed [url]");
+    expect(result.health.message).toBe("unreachable");
+    expect(line).toMatchObject({ event: "probe_failed", component: "database", category: "unreachable", detail: "connect failed [url]" });
+  });
+
+  it.each([
+    [Object.assign(new Error("password authentication failed for user \"portal\""), { code: "28P01" }), "authentication failed"],
+    [Object.assign(new Error("database \"portal_prod\" does not exist"), { code: "3D000" }), "database not found"],
+    [Object.assign(new Error("sorry, too many clients already"), { code: "53300" }), "too many connections"],
+    [Object.assign(new Error("the database system is starting up"), { code: "57P03" }), "restarting"],
+    [Object.assign(new Error('relation "customers" does not exist'), { code: "42P01" }), "query failed (SQLSTATE 42P01)"],
+    [new Error("timeout exceeded when trying to connect"), "timed out"],
+    [new Error("Connection terminated unexpectedly"), "unreachable"],
+    [new TypeError("Network connection lost."), "unreachable"],
+  ])("names a driver failure by category only: %s", async (error, category) => {
+    const logged = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const result = await runProbe(threshold, Date.now, async () => {
+      throw error;
+    });
+    logged.mockRestore();
+    expect(result.health.message).toBe(category);
+    expect(result.health.message).not.toMatch(/portal|customers|user/);
   });
 });

@@ -1,5 +1,5 @@
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emptyTables, callWorker, freshDatabase, roundTrips, sql } from "../support/harness.ts";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { emptyTables, callWorker, freshDatabase, roundTrips, sql, vendorScope } from "../support/harness.ts";
 
 type Maintenance = { id: string; title: string; scheduledStart: string; scheduledEnd: string; status: string; affectsPortal: boolean; affectsCRM: boolean };
 type StatusBody = {
@@ -96,10 +96,13 @@ describe("GET /api/portal/status", () => {
   it("is in maintenance mode while a portal window is in progress", async () => {
     await window("Portal upgrade", "-30 minutes", "90 minutes", "in_progress");
     await sql(databaseUrl, `UPDATE maintenance_windows SET actual_start = now() - interval '29 minutes'`);
-    await sql(databaseUrl, `INSERT INTO system_status (component, status, message) VALUES ('stripe', 'major_outage', 'down')`);
+    await sql(databaseUrl, `INSERT INTO system_status (component, status, message) VALUES ('stripe', 'degraded', 'slow')`);
     const { body } = await getStatus();
     expect(body.data.maintenanceMode).toBe(true);
-    expect(body.data.systemStatus).toBe("maintenance");
+    // The worst of maintenance, open incidents and fresh probes: degraded outranks maintenance.
+    expect(body.data.systemStatus).toBe("degraded");
+    await sql(databaseUrl, `DELETE FROM system_status`);
+    expect((await getStatus()).body.data.systemStatus).toBe("maintenance");
     expect(body.data.currentMaintenance).toMatchObject({ title: "Portal upgrade", status: "in_progress", affectsPortal: true });
     expect(body.data.currentMaintenance!.actualStart).toMatch(/Z$/);
     expect(body.data.upcomingMaintenance).toEqual([]);
@@ -130,12 +133,51 @@ describe("GET /api/portal/status", () => {
     expect(body.data.systemStatus).toBe("partial_outage");
   });
 
-  it("answers 503 with the error envelope when the database cannot be reached", async () => {
-    const response = await callWorker("/api/portal/status", { DATABASE_URL: "postgresql://u:pw-secret@127.0.0.1:1/x" });
-    expect(response.status).toBe(503);
-    const body = (await response.json()) as { success: boolean; error: { code: string; message: string; requestId: string } };
-    expect(body).toMatchObject({ success: false, version: "v1", error: { code: "DATABASE_UNAVAILABLE" } });
-    expect(body.error.requestId).toBe(response.headers.get("x-request-id"));
+  describe("systemStatus agrees with /api/portal/health", () => {
+    const logRound = async (agoMs: number, statuses: Record<string, string>) => {
+      for (const [component, status] of Object.entries(statuses)) {
+        await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, 10, now() - make_interval(secs => $3))", [component, status, agoMs / 1000]);
+      }
+    };
+    const healthy = { api: "healthy", database: "healthy", stripe: "healthy", twilio: "healthy", email: "healthy" };
+
+    it("counts the latest probe round when it is fresh (at most two minutes old), by /health's rules", async () => {
+      await logRound(30_000, { ...healthy, stripe: "unhealthy" });
+      expect((await getStatus()).body.data.systemStatus).toBe("partial_outage");
+      await logRound(10_000, { ...healthy, stripe: "unhealthy", twilio: "unhealthy" });
+      expect((await getStatus()).body.data.systemStatus).toBe("major_outage");
+      await logRound(5_000, { ...healthy, email: "degraded" });
+      expect((await getStatus()).body.data.systemStatus).toBe("degraded");
+    });
+
+    it("ignores a round older than two minutes", async () => {
+      await logRound(150_000, { ...healthy, stripe: "unhealthy", twilio: "unhealthy" });
+      expect((await getStatus()).body.data.systemStatus).toBe("operational");
+    });
+
+    it("takes the worst of maintenance, incidents and probes, still in one round trip", async () => {
+      await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, actual_start, status, affects_portal) VALUES ('Now', now() - interval '10 minutes', now() + interval '1 hour', now() - interval '10 minutes', 'in_progress', true)");
+      expect((await getStatus()).body.data.systemStatus).toBe("maintenance");
+      await logRound(20_000, { ...healthy, database: "degraded" });
+      expect((await getStatus()).body.data.systemStatus).toBe("degraded");
+      await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at) VALUES ('twilio', 'partial_outage', 'SMS delayed', now())");
+      const before = await roundTrips(databaseUrl);
+      expect((await getStatus()).body.data.systemStatus).toBe("partial_outage");
+      expect((await roundTrips(databaseUrl)) - before).toBe(1);
+    });
+  });
+
+  it("answers 200 from what is known live when the database cannot be reached and nothing was ever read", async () => {
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const response = await callWorker("/api/portal/status", { DATABASE_URL: "postgresql://u:pw-secret@127.0.0.1:1/x", ...vendorScope().env });
+    warnings.mockRestore();
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as StatusBody & { stale: boolean; generatedAt: string | null };
+    expect(body).toMatchObject({ success: true, stale: true, generatedAt: null });
+    // The live probes say the database is down: one unhealthy component is a partial outage.
+    expect(body.data.systemStatus).toBe("partial_outage");
+    expect(response.headers.get("cache-control")).toBe("no-store");
     expect(JSON.stringify(body)).not.toContain("pw-secret");
+    expect(JSON.stringify(body)).not.toContain("127.0.0.1");
   });
 });

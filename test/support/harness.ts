@@ -40,8 +40,11 @@ const relayKey = (databaseUrl: string) => {
   return `${url.hostname}:${url.port || 5432}${url.pathname}`;
 };
 
-/** Makes the relay slow down this database's round trips, or cut a connection mid-query; null clears. */
-export async function databaseFault(databaseUrl: string, fault: { latencyMs?: number; dropAfter?: number } | null): Promise<void> {
+/**
+ * Makes the relay slow down this database's round trips, cut a connection mid-query,
+ * refuse every connection (an outage) or accept and never answer (a hang); null clears.
+ */
+export async function databaseFault(databaseUrl: string, fault: { latencyMs?: number; dropAfter?: number; refuse?: boolean; hang?: boolean } | null): Promise<void> {
   const params = new URLSearchParams({ key: relayKey(databaseUrl) });
   for (const [name, value] of Object.entries(fault ?? {})) params.set(name, String(value));
   await fetch(`${harness.HARNESS_CONTROL_URL}/faults?${params}`, { method: fault ? "POST" : "DELETE" });
