@@ -18,7 +18,7 @@ import { applyDueRolloutSteps } from "../flags/rollouts.ts";
 import { checkHealth } from "../health/check-health.ts";
 import { toRoundRecord } from "../health/record-checks.ts";
 import { thresholdsFromEnv } from "../health/thresholds.ts";
-import { applyAutoIncidents } from "../incidents/auto-incidents.ts";
+import { applyAutoIncidents, autoIncidentPolicy } from "../incidents/auto-incidents.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 import { applyMaintenanceTransitions } from "../maintenance/apply-transitions.ts";
@@ -62,7 +62,7 @@ export const JOBS: Record<string, Record<string, Job>> = {
       const { db, env, now, fetch, buffer } = ctx;
       const thresholds = thresholdsFromEnv(env);
       const report = await checkHealth({ database: () => db, env, fetch, clock: Date.now, thresholds, requestStartedAt: Date.now() });
-      const kept = await keepProbeRound({ db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs }, toRoundRecord(report, now)).catch((error: unknown) => {
+      const kept = await keepProbeRound({ db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs, incidents: autoIncidentPolicy(env) }, toRoundRecord(report, now)).catch((error: unknown) => {
         if (error instanceof RoundLost) ctx.databaseDown = "unavailable";
         throw error;
       });
@@ -72,11 +72,10 @@ export const JOBS: Record<string, Record<string, Job>> = {
     outage_alert_delivery: duringOutage(async ({ buffer, env, now, fetch }) =>
       buffer ? deliverBufferedNotifications(buffer, now, channelConfig(env), fetch) : "no outage buffer",
     ),
-    auto_incidents: needsDatabase(({ db, env, now }) =>
-      env.AUTO_INCIDENTS === "off"
-        ? Promise.resolve("off")
-        : applyAutoIncidents(db, now, { openAfter: positiveIntegerOr(env.AUTO_INCIDENT_AFTER, 3), resolveAfter: positiveIntegerOr(env.AUTO_RESOLVE_AFTER, 2) }),
-    ),
+    auto_incidents: needsDatabase(({ db, env, now }) => {
+      const policy = autoIncidentPolicy(env);
+      return policy ? applyAutoIncidents(db, now, policy) : Promise.resolve("off");
+    }),
     alerts: needsDatabase(({ db, now }) => evaluateAlerts(db, now)),
     alert_delivery: needsDatabase(({ db, env, now, fetch }) => deliverNotifications(db, now, channelConfig(env), fetch)),
     maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),

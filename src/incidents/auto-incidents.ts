@@ -4,15 +4,22 @@
 // so overlapping runs never open the same incident twice.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { positiveIntegerOr, type Env } from "../env.ts";
 import { incidentUpdates, systemStatus, type Component } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { resolveInTransaction } from "./incidents.ts";
 
-const AUTO_INCIDENT_LOCK = 7_251_005;
+export const AUTO_INCIDENT_LOCK = 7_251_005;
 
 export interface AutoIncidentPolicy {
   openAfter: number;
   resolveAfter: number;
+}
+
+/** The policy from the environment, or null when automatic incidents are off. */
+export function autoIncidentPolicy(env: Env): AutoIncidentPolicy | null {
+  if (env.AUTO_INCIDENTS === "off") return null;
+  return { openAfter: positiveIntegerOr(env.AUTO_INCIDENT_AFTER, 3), resolveAfter: positiveIntegerOr(env.AUTO_RESOLVE_AFTER, 2) };
 }
 
 export interface AutoIncidentRun {

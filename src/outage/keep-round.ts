@@ -5,6 +5,7 @@
 // round is kept unless both Postgres and the buffer fail, and then the run says so.
 import type { Database } from "../db/client.ts";
 import { insertLogRows, type ProbeRoundRecord } from "../health/record-checks.ts";
+import type { AutoIncidentPolicy } from "../incidents/auto-incidents.ts";
 import { withDeadline } from "../lib/deadline.ts";
 import { failureCategory, failureDetail, PublicFailure } from "../lib/failure-category.ts";
 import { logEvent } from "../lib/log.ts";
@@ -24,7 +25,16 @@ export type KeptRound =
 /** A round neither Postgres nor the outage buffer could take. */
 export class RoundLost extends PublicFailure {}
 
-export async function keepProbeRound(deps: { db: Database; buffer: OutageBufferApi | null; now: Date; writeTimeoutMs: number }, round: ProbeRoundRecord): Promise<KeptRound> {
+export interface KeepRoundDeps {
+  db: Database;
+  buffer: OutageBufferApi | null;
+  now: Date;
+  writeTimeoutMs: number;
+  /** Automatic incidents, to record the ones the buffered rounds show; null when off. */
+  incidents: AutoIncidentPolicy | null;
+}
+
+export async function keepProbeRound(deps: KeepRoundDeps, round: ProbeRoundRecord): Promise<KeptRound> {
   const { db, buffer, now } = deps;
   let logged: number;
   try {
@@ -50,7 +60,7 @@ export async function keepProbeRound(deps: { db: Database; buffer: OutageBufferA
   }
   if (handover.rounds.length === 0 && handover.alerts.length === 0 && handover.notifications.length === 0) return { database: "up", logged, buffer: "empty" };
   // A failure here fails the job; nothing is lost: the buffer keeps everything until acknowledged.
-  const written = await writeBack(db, handover, now);
+  const written = await writeBack(db, handover, now, deps.incidents);
   logEvent("info", "outage_buffer_written_back", { ...written, outageSince: handover.outageSince });
   try {
     await buffer.acknowledge({

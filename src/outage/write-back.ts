@@ -4,10 +4,13 @@
 // meanwhile into alert_state (only where it is newer than what Postgres has), the buffered
 // notifications into the alert outbox (sent ones as history, unsent ones to be delivered
 // from there), and the finished days those rounds belong to are rolled up again, so the
-// outage shows in the day's uptime at once.
+// outage shows in the day's uptime at once. Failures long enough for an automatic
+// incident get the incident they would have had, at the times the rounds say.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { insertLogRows } from "../health/record-checks.ts";
+import type { AutoIncidentPolicy } from "../incidents/auto-incidents.ts";
+import { recordPastIncidents } from "../incidents/past-incidents.ts";
 import { rollUpDays, startOfUtcDay } from "../retention/retention.ts";
 import type { Handover } from "./outage-buffer.ts";
 
@@ -16,11 +19,13 @@ export interface WriteBack {
   rows: number;
   alerts: number;
   notifications: number;
-  /** Finished UTC days rolled up again. */
-  days: number;
+  /** Roll-up rows (day × component) recomputed for finished days. */
+  rolledUp: number;
+  /** Components that got an automatic incident for the time they were down. */
+  incidents: string[];
 }
 
-export async function writeBack(db: Database, handover: Handover, now: Date): Promise<WriteBack> {
+export async function writeBack(db: Database, handover: Handover, now: Date, incidentPolicy: AutoIncidentPolicy | null): Promise<WriteBack> {
   const rows = handover.rounds.flatMap((round) => round.rows.map((row) => ({ ...row, metadata: { ...row.metadata, buffered: true } })));
   return db.transaction(async (tx) => {
     const inserted = await insertLogRows(tx, rows);
@@ -60,8 +65,9 @@ export async function writeBack(db: Database, handover: Handover, now: Date): Pr
       const at = new Date(row.checkedAt);
       return min === null || at < min ? at : min;
     }, null);
-    const days = oldest && oldest < today ? await rollUpDays(tx, startOfUtcDay(oldest), today, now) : { rows: 0 };
+    const rolledUp = oldest && oldest < today ? await rollUpDays(tx, startOfUtcDay(oldest), today, now) : { rows: 0 };
+    const incidents = incidentPolicy ? await recordPastIncidents(tx, handover.rounds, now, incidentPolicy) : [];
 
-    return { rounds: handover.rounds.length, rows: inserted, alerts, notifications, days: days.rows };
+    return { rounds: handover.rounds.length, rows: inserted, alerts, notifications, rolledUp: rolledUp.rows, incidents };
   });
 }

@@ -157,6 +157,16 @@ describe("a database refusing connections for ten minutes, with the cron running
     expect(bars.uptime.database!.map((d) => d.day)).toEqual(["2030-03-01", "2030-03-02"]);
     expect(bars.uptime.database![0]!.uptimePercent).toBe(16.6667);
     expect(bars.uptime.database![1]!.uptimePercent).toBeCloseTo((2 / 7) * 100, 3);
+    // The incidents the outage would have opened, at the times the checks say.
+    const incidents = await sql<{ component: string; status: string; started_at: Date; resolved_at: Date; message: string }>(
+      databaseUrl,
+      "SELECT component, status, started_at, resolved_at, message FROM system_status WHERE metadata->>'recordedAfterOutage' = 'true' ORDER BY component",
+    );
+    expect(incidents.map((i) => [i.component, i.status, i.started_at.toISOString(), i.resolved_at.toISOString()])).toEqual([
+      ["database", "major_outage", t(1).toISOString(), t(11).toISOString()],
+      ["stripe", "partial_outage", t(4).toISOString(), t(7).toISOString()],
+    ]);
+    expect(incidents[0]!.message).toBe("database failed 10 consecutive health checks: unreachable (recorded after the database recovered)");
     // The buffer is empty again.
     expect(await outageBuffer(baseEnv())!.inventory()).toMatchObject({ rounds: 0, changedRules: [], outageSince: null });
   }, 60_000);
@@ -239,6 +249,10 @@ describe("the outage buffer itself unavailable", () => {
     for (const path of ["/", "/api/portal/status", "/badge.svg"]) {
       expect((await get(path, { OUTAGE_BUFFER: brokenBuffer(() => true) as Env["OUTAGE_BUFFER"] })).status, path).toBe(200);
     }
+    // Nothing known but the live probes, and the page says what it cannot show.
+    const page = await (await get("/", { OUTAGE_BUFFER: brokenBuffer(() => true) as Env["OUTAGE_BUFFER"] })).text();
+    expect(page).toContain("component states are checked live; incidents, maintenance and uptime history will show again once it recovers");
+    expect(page).toContain('role="status">Partial System Outage');
   });
 
   it("with the database up: the round is logged and the run says the buffer could not be reached", async () => {
@@ -287,5 +301,7 @@ describe("a write-back interrupted halfway", () => {
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs WHERE metadata->>'buffered' = 'true'")).toHaveLength(15);
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs GROUP BY id HAVING count(*) > 1")).toHaveLength(0);
     expect((await outageBuffer(baseEnv())!.inventory()).rounds).toBe(0);
+    // The database's outage is recorded as one incident, however often it is written back.
+    expect(await sql(databaseUrl, "SELECT component FROM system_status")).toEqual([{ component: "database" }]);
   });
 });
