@@ -63,10 +63,12 @@ CREATE TABLE audit_log (
   entity_key text NOT NULL,
   before     jsonb,
   after      jsonb,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  -- Taken after the change's row locks: the order changes were applied in.
+  seq        bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "audit_log_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1)
 );
-CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_key, created_at DESC NULLS LAST);
-CREATE INDEX audit_log_created_at_idx ON audit_log (created_at DESC NULLS LAST);
+CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_key, seq DESC NULLS LAST);
+CREATE INDEX audit_log_seq_idx ON audit_log (seq DESC NULLS LAST);
 
 -- Health probe results, one row a component a check.
 CREATE TABLE health_check_logs (
@@ -100,6 +102,10 @@ CREATE TABLE maintenance_windows (
   created_at      timestamptz NOT NULL DEFAULT now(),
   created_by      uuid,
   metadata        jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- The components the window takes down, when named; null means what the two flags imply.
+  components      text[]
+                  CONSTRAINT maintenance_windows_components_check
+                  CHECK (components IS NULL OR (cardinality(components) > 0 AND components <@ ARRAY['api', 'database', 'stripe', 'twilio', 'email', 'portal', 'crm']::text[])),
   CONSTRAINT maintenance_windows_schedule_check CHECK (scheduled_end > scheduled_start)
 );
 CREATE INDEX maintenance_windows_status_start_idx ON maintenance_windows (status, scheduled_start);
@@ -118,6 +124,10 @@ CREATE TABLE system_status (
   resolved_at timestamptz,
   created_by  uuid,
   metadata    jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- Statuspage's phases; a resolved incident (resolved_at set) reads as resolved.
+  phase       text NOT NULL DEFAULT 'investigating'
+              CONSTRAINT system_status_phase_check
+              CHECK (phase IN ('investigating', 'identified', 'monitoring', 'resolved')),
   CONSTRAINT system_status_resolved_after_start_check CHECK (resolved_at IS NULL OR resolved_at >= started_at)
 );
 CREATE INDEX system_status_started_at_idx ON system_status (started_at DESC NULLS LAST);
@@ -134,7 +144,10 @@ CREATE TABLE incident_updates (
   message     text,
   resolved    boolean NOT NULL DEFAULT false,
   created_at  timestamptz NOT NULL DEFAULT now(),
-  created_by  uuid
+  created_by  uuid,
+  phase       text NOT NULL DEFAULT 'investigating'
+              CONSTRAINT incident_updates_phase_check
+              CHECK (phase IN ('investigating', 'identified', 'monitoring', 'resolved'))
 );
 CREATE INDEX incident_updates_incident_idx ON incident_updates (incident_id, created_at);
 

@@ -2,6 +2,9 @@
 // (DATABASE_URL, or an embedded PGlite under .data/), migrations, demo data, the Neon
 // relay, the fake vendors, then `wrangler dev`. Ctrl-C stops all of it.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FAKE_CREDENTIALS, startFakeVendors } from "./lib/fake-vendors.ts";
 import { applyMigrations, isReachable, useEmbeddedPostgres, type PostgresServer } from "./lib/postgres.ts";
 import { startRelay } from "./lib/relay.ts";
@@ -48,6 +51,17 @@ const vars: Record<string, string> = {
 for (const name of ["RATE_LIMIT", "RATE_LIMIT_PER_MINUTE", "OFREP_RATE_LIMIT_PER_MINUTE", "EDGE_CACHE", "LOG_LEVEL", "STATUS_PAGE_TITLE"]) {
   if (process.env[name]) vars[name] = process.env[name]!;
 }
+// Secrets and connection strings go to wrangler in a file only this user can read, never
+// on the command line, where any local user could read them with ps.
+const secretsDir = mkdtempSync(join(tmpdir(), "phs-dev-"));
+const envFile = join(secretsDir, ".dev.vars");
+const dotenvLine = ([key, value]: [string, string]) => {
+  if (/["\\\r\n]/.test(value)) throw new Error(`${key} holds a quote, backslash or line break, which the .env format cannot carry safely`);
+  return `${key}="${value}"\n`;
+};
+writeFileSync(envFile, Object.entries(vars).map(dotenvLine).join(""), { mode: 0o600 });
+const forgetSecrets = () => rmSync(secretsDir, { recursive: true, force: true });
+process.on("exit", forgetSecrets);
 const wrangler = spawn(
   process.execPath,
   [
@@ -57,7 +71,7 @@ const wrangler = spawn(
     "--ip", "127.0.0.1",
     "--test-scheduled",
     "--show-interactive-dev-session=false",
-    ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+    "--env-file", envFile,
   ],
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );

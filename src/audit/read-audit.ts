@@ -18,6 +18,6 @@ export async function readAudit(db: Database, query: AuditQuery): Promise<AuditE
     .select()
     .from(auditLog)
     .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .orderBy(desc(auditLog.seq))
     .limit(query.limit);
 }

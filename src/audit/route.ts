@@ -1,13 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
+import { Instant, Text } from "../http/input.ts";
 import { adminErrors, jsonContent, successEnvelope } from "../http/openapi.ts";
 import { readAudit } from "./read-audit.ts";
 
 const AuditQuery = z.strictObject({
-  entity: z.string().max(64).optional().openapi({ example: "flag" }),
-  key: z.string().max(200).optional().openapi({ example: "portal_dark_mode" }),
-  since: z.iso.datetime({ offset: true }).optional().openapi({ example: "2026-11-01T00:00:00Z" }),
+  entity: Text({ max: 64 }).optional().openapi({ example: "flag" }),
+  key: Text({ max: 200 }).optional().openapi({ example: "portal_dark_mode" }),
+  since: Instant.optional().openapi({ example: "2026-11-01T00:00:00Z" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 

@@ -1,11 +1,13 @@
 // The spec's four tables. Enumerations are CHECK constraints (not Postgres enums) so the
 // database refuses bad rows exactly as the spec's SQL describes, and stays easy to extend.
 import { sql } from "drizzle-orm";
-import { boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const INCIDENT_STATUSES = ["operational", "degraded", "partial_outage", "major_outage", "maintenance"] as const;
 export const COMPONENTS = ["api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
 export const MAINTENANCE_STATUSES = ["scheduled", "in_progress", "completed", "cancelled"] as const;
+// Where an incident stands, in Statuspage's words: what is known, not how bad it is (status).
+export const INCIDENT_PHASES = ["investigating", "identified", "monitoring", "resolved"] as const;
 export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
 export const ROLLOUT_STATUSES = ["active", "paused", "completed", "cancelled"] as const;
 export const FLAG_KEY_PATTERN = "^[a-z][a-z0-9_]{2,63}$";
@@ -84,10 +86,13 @@ export const auditLog = pgTable(
     before: jsonb("before"),
     after: jsonb("after"),
     createdAt: createdAt(),
+    // Taken when the row is written, after the change's row locks: the order changes were
+    // applied in, which created_at (the transaction's start) is not under concurrency.
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
-    index("audit_log_entity_idx").on(t.entity, t.entityKey, t.createdAt.desc()),
-    index("audit_log_created_at_idx").on(t.createdAt.desc()),
+    index("audit_log_entity_idx").on(t.entity, t.entityKey, t.seq.desc()),
+    index("audit_log_seq_idx").on(t.seq.desc()),
   ],
 );
 
@@ -102,10 +107,13 @@ export const systemStatus = pgTable(
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     createdBy: uuid("created_by"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    // Open incidents only; a resolved one (resolved_at set) reads as "resolved" whatever this says.
+    phase: text("phase", { enum: INCIDENT_PHASES }).notNull().default("investigating"),
   },
   (t) => [
     check("system_status_status_check", sql`${t.status} IN (${oneOf(INCIDENT_STATUSES)})`),
     check("system_status_component_check", sql`${t.component} IN (${oneOf(COMPONENTS)})`),
+    check("system_status_phase_check", sql`${t.phase} IN (${oneOf(INCIDENT_PHASES)})`),
     check("system_status_resolved_after_start_check", sql`${t.resolvedAt} IS NULL OR ${t.resolvedAt} >= ${t.startedAt}`),
     // /health's lastIncident: the newest row by started_at.
     index("system_status_started_at_idx").on(t.startedAt.desc()),
@@ -130,9 +138,13 @@ export const maintenanceWindows = pgTable(
     createdAt: createdAt(),
     createdBy: uuid("created_by"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    // The components the window takes down, when named (Statuspage's model); null means
+    // what affects_portal / affects_crm imply.
+    components: text("components").array(),
   },
   (t) => [
     check("maintenance_windows_status_check", sql`${t.status} IN (${oneOf(MAINTENANCE_STATUSES)})`),
+    check("maintenance_windows_components_check", sql`${t.components} IS NULL OR (cardinality(${t.components}) > 0 AND ${t.components} <@ ARRAY[${oneOf(COMPONENTS)}]::text[])`),
     check("maintenance_windows_schedule_check", sql`${t.scheduledEnd} > ${t.scheduledStart}`),
     // Upcoming and in-progress windows, by start.
     index("maintenance_windows_status_start_idx").on(t.status, t.scheduledStart),
@@ -172,9 +184,11 @@ export const incidentUpdates = pgTable(
     resolved: boolean("resolved").notNull().default(false),
     createdAt: createdAt(),
     createdBy: uuid("created_by"),
+    phase: text("phase", { enum: INCIDENT_PHASES }).notNull().default("investigating"),
   },
   (t) => [
     check("incident_updates_status_check", sql`${t.status} IN (${oneOf(INCIDENT_STATUSES)})`),
+    check("incident_updates_phase_check", sql`${t.phase} IN (${oneOf(INCIDENT_PHASES)})`),
     index("incident_updates_incident_idx").on(t.incidentId, t.createdAt),
   ],
 );
@@ -291,5 +305,6 @@ export type IncidentUpdate = typeof incidentUpdates.$inferSelect;
 export type AlertRule = typeof alertRules.$inferSelect;
 export type AlertNotification = typeof alertNotifications.$inferSelect;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export type Component = (typeof COMPONENTS)[number];
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];

@@ -14,6 +14,7 @@ import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { isInternal, markInternal } from "./internal-request.ts";
+import { originCacheScope } from "../http/public-origin.ts";
 
 export interface CachePolicy {
   /** Names the answer; the cache key is built from it, never from the request URL. */
@@ -76,12 +77,14 @@ export function forgetMemoryCache(): void {
 }
 
 export function cacheKey(c: Context<AppEnv>, name: string): Request {
-  // The deployed version is part of the key so a new deployment never serves old shapes.
-  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name);
+  // The deployed version is part of the key so a new deployment never serves old shapes,
+  // and so is the origin when answers are built from the request's (PUBLIC_URL unset).
+  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name, originCacheScope(c.env, c.req.url));
 }
 
-export function cacheKeyFor(namespace: string, name: string): Request {
-  return new Request(`https://edge-cache.internal/${encodeURIComponent(namespace)}/${name}/fresh`);
+export function cacheKeyFor(namespace: string, name: string, origin = ""): Request {
+  const scope = origin ? `${encodeURIComponent(origin)}/` : "";
+  return new Request(`https://edge-cache.internal/${encodeURIComponent(namespace)}/${scope}${name}/fresh`);
 }
 
 /** The header recording when an answer was stored; its age decides fresh or stale. */

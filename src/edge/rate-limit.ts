@@ -81,7 +81,9 @@ async function askObject(c: Context<AppEnv>, client: string, scope: string, limi
 
 function refuse(c: Context<AppEnv>, policyHeader: string, decision: RateLimitDecision, scope: string): Response {
   c.header("RateLimit-Policy", policyHeader);
-  c.header("RateLimit", `"${scope}";r=0;t=${decision.resetSeconds}`);
+  // Refused, `t` is when quota is available again: the same moment as Retry-After, as the
+  // RateLimit header fields draft requires of a response carrying both.
+  c.header("RateLimit", `"${scope}";r=0;t=${decision.retryAfterSeconds}`);
   c.header("Retry-After", String(decision.retryAfterSeconds));
   return c.json(
     failure("RATE_LIMITED", `Too many requests: at most ${decision.limit} a minute; retry in ${decision.retryAfterSeconds} s`, { requestId: c.get("requestId") }),

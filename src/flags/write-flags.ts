@@ -28,6 +28,9 @@ export interface FlagChange {
   warnings: string[];
 }
 
+/** Keys that name routes under /api/admin/flags/ (the stale report), so no flag can take them. */
+export const RESERVED_FLAG_KEYS: readonly string[] = ["stale"];
+
 // Any constant works: it names the lock that serializes creations against the budget.
 const FLAG_BUDGET_LOCK = 7_251_002;
 
@@ -54,6 +57,9 @@ export async function createFeatureFlag(
   actorId: string | null,
   options: { flagLimit: number; now?: Date },
 ): Promise<FlagView> {
+  if (RESERVED_FLAG_KEYS.includes(input.key)) {
+    throw new DomainError("invalid", "FLAG_KEY_RESERVED", `key: '${input.key}' is reserved (GET /api/admin/flags/${input.key} is another route); choose another key`);
+  }
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${FLAG_BUDGET_LOCK})`);
     const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(featureFlags);

@@ -61,6 +61,8 @@ export const healthRoute = createRoute({
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
+  // Two representations of one URL, chosen by Accept: caches must key on it.
+  c.header("Vary", "Accept");
   const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"));
   const { database, stripe, twilio, email } = report.components;
   setMetric(c, "db", database.responseTime, "database probe");

@@ -1,6 +1,8 @@
-// Guards for request bodies on the write APIs: a size limit (413) and no repeated keys in
-// a JSON object (JSON.parse would silently keep the last one; a client that sends two
-// values for one field gets told instead).
+// Guards for request bodies on the write APIs: a size limit (413), no repeated keys in a
+// JSON object (JSON.parse would silently keep the last one; a client that sends two
+// values for one field gets told instead), and an empty body sent as JSON taken for what
+// it is — no body — so routes whose body is optional accept it (many clients set
+// Content-Type on every request).
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
@@ -18,8 +20,16 @@ export const limitBody = bodyLimit({
 export const rejectDuplicateKeys = createMiddleware<AppEnv>(async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   if (c.req.method !== "GET" && c.req.method !== "HEAD" && /^application\/(.+\+)?json\b/i.test(type)) {
-    const duplicate = findDuplicateKey(await c.req.text());
-    if (duplicate !== null) throw new ApiError(400, "VALIDATION_ERROR", `${duplicate}: given more than once`);
+    const text = await c.req.text();
+    if (text.trim() === "") {
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-type");
+      headers.delete("content-length");
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers });
+    } else {
+      const duplicate = findDuplicateKey(text);
+      if (duplicate !== null) throw new ApiError(400, "VALIDATION_ERROR", `${duplicate}: given more than once`);
+    }
   }
   await next();
 });

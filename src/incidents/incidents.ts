@@ -3,7 +3,7 @@
 // same transaction as the change and its audit row.
 import { asc, desc, eq, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { incidentUpdates, systemStatus, type Component, type IncidentStatus, type IncidentUpdate, type SystemStatusRow } from "../db/schema.ts";
+import { incidentUpdates, systemStatus, type Component, type IncidentPhase, type IncidentStatus, type IncidentUpdate, type SystemStatusRow } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 
@@ -12,25 +12,31 @@ export interface IncidentView {
   id: string;
   component: Component;
   status: IncidentStatus;
+  /** Statuspage's phase: investigating, identified, monitoring, resolved. */
+  phase: IncidentPhase;
   message: string | null;
   startedAt: string;
   resolvedAt: string | null;
   createdBy: string | null;
   metadata: Record<string, unknown>;
-  updates: { status: IncidentStatus; message: string | null; resolved: boolean; at: string; actorId: string | null }[];
+  updates: { status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string; actorId: string | null }[];
 }
+
+/** The phases an open incident moves through by hand; "resolved" comes with resolving it. */
+export const OPEN_PHASES = ["investigating", "identified", "monitoring"] as const;
 
 export function incidentView(row: SystemStatusRow, updates: IncidentUpdate[]): IncidentView {
   return {
     id: row.id,
     component: row.component,
     status: row.status,
+    phase: row.resolvedAt ? "resolved" : row.phase,
     message: row.message,
     startedAt: row.startedAt.toISOString(),
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
     createdBy: row.createdBy,
     metadata: row.metadata,
-    updates: updates.map((u) => ({ status: u.status, message: u.message, resolved: u.resolved, at: u.createdAt.toISOString(), actorId: u.createdBy })),
+    updates: updates.map((u) => ({ status: u.status, phase: u.resolved ? "resolved" : u.phase, message: u.message, resolved: u.resolved, at: u.createdAt.toISOString(), actorId: u.createdBy })),
   };
 }
 
@@ -62,6 +68,7 @@ export interface NewIncident {
   component: Component;
   status: IncidentStatus;
   message: string;
+  phase?: (typeof OPEN_PHASES)[number];
   metadata?: Record<string, unknown>;
 }
 
@@ -69,11 +76,11 @@ export async function openIncident(db: Database, input: NewIncident, actorId: st
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(systemStatus)
-      .values({ component: input.component, status: input.status, message: input.message, metadata: input.metadata ?? {}, startedAt: now, createdBy: actorId })
+      .values({ component: input.component, status: input.status, phase: input.phase ?? "investigating", message: input.message, metadata: input.metadata ?? {}, startedAt: now, createdBy: actorId })
       .returning();
-    await tx.insert(incidentUpdates).values({ incidentId: row!.id, status: input.status, message: input.message, createdAt: now, createdBy: actorId });
+    await tx.insert(incidentUpdates).values({ incidentId: row!.id, status: input.status, phase: row!.phase, message: input.message, createdAt: now, createdBy: actorId });
     const view = (await withTimeline(tx, [row!]))[0]!;
-    await recordAudit(tx, { actorId, action: "incident.open", entity: "incident", entityKey: row!.id, before: null, after: { component: row!.component, status: row!.status, message: row!.message } });
+    await recordAudit(tx, { actorId, action: "incident.open", entity: "incident", entityKey: row!.id, before: null, after: { component: row!.component, status: row!.status, phase: row!.phase, message: row!.message } });
     return view;
   });
 }
@@ -88,7 +95,7 @@ async function lockOpenIncident(tx: Transaction, id: string, action: string): Pr
 export async function updateIncident(
   db: Database,
   id: string,
-  patch: { status?: IncidentStatus; message?: string },
+  patch: { status?: IncidentStatus; phase?: (typeof OPEN_PHASES)[number]; message?: string },
   actorId: string | null,
   now = new Date(),
 ): Promise<IncidentView> {
@@ -96,13 +103,13 @@ export async function updateIncident(
     const before = await lockOpenIncident(tx, id, "update");
     const [after] = await tx
       .update(systemStatus)
-      .set({ ...(patch.status && { status: patch.status }), ...(patch.message !== undefined && { message: patch.message }) })
+      .set({ ...(patch.status && { status: patch.status }), ...(patch.phase && { phase: patch.phase }), ...(patch.message !== undefined && { message: patch.message }) })
       .where(eq(systemStatus.id, id))
       .returning();
-    await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, message: after!.message, createdAt: now, createdBy: actorId });
+    await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, phase: after!.phase, message: after!.message, createdAt: now, createdBy: actorId });
     await recordAudit(tx, {
       actorId, action: "incident.update", entity: "incident", entityKey: id,
-      before: { status: before.status, message: before.message }, after: { status: after!.status, message: after!.message },
+      before: { status: before.status, phase: before.phase, message: before.message }, after: { status: after!.status, phase: after!.phase, message: after!.message },
     });
     return (await withTimeline(tx, [after!]))[0]!;
   });
@@ -115,8 +122,8 @@ export async function resolveIncident(db: Database, id: string, message: string 
 export async function resolveInTransaction(tx: Transaction, id: string, message: string | undefined, actorId: string | null, now: Date): Promise<IncidentView> {
   const before = await lockOpenIncident(tx, id, "resolve");
   const resolvedAt = now < before.startedAt ? before.startedAt : now;
-  const [after] = await tx.update(systemStatus).set({ resolvedAt }).where(eq(systemStatus.id, id)).returning();
-  await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, message: message ?? "Resolved", resolved: true, createdAt: resolvedAt, createdBy: actorId });
+  const [after] = await tx.update(systemStatus).set({ resolvedAt, phase: "resolved" }).where(eq(systemStatus.id, id)).returning();
+  await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, phase: "resolved", message: message ?? "Resolved", resolved: true, createdAt: resolvedAt, createdBy: actorId });
   await recordAudit(tx, { actorId, action: "incident.resolve", entity: "incident", entityKey: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString(), message: message ?? "Resolved" } });
   return (await withTimeline(tx, [after!]))[0]!;
 }

@@ -62,12 +62,13 @@ export async function recordPastIncidents(tx: Transaction, rounds: ProbeRoundRec
         message,
         startedAt: run.start,
         resolvedAt: run.end,
+        phase: "resolved",
         metadata: { automatic: true, recordedAfterOutage: true, consecutiveUnhealthy: run.checks, openAfter: policy.openAfter },
       })
       .returning();
     await tx.insert(incidentUpdates).values([
       { incidentId: incident!.id, status: incident!.status, message, createdAt: run.start },
-      { incidentId: incident!.id, status: incident!.status, message: "Recovered", resolved: true, createdAt: run.end },
+      { incidentId: incident!.id, status: incident!.status, phase: "resolved", message: "Recovered", resolved: true, createdAt: run.end },
     ]);
     await recordAudit(tx, [
       { actorId: null, action: "incident.open", entity: "incident", entityKey: incident!.id, before: null, after: { component: run.component, automatic: true, recordedAfterOutage: true } },

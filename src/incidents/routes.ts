@@ -1,18 +1,20 @@
 // Admin routes for incidents and their timelines.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, INCIDENT_STATUSES } from "../db/schema.ts";
+import { COMPONENTS, INCIDENT_PHASES, INCIDENT_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
+import { JsonObject, Text } from "../http/input.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
-import { getIncident, listIncidents, openIncident, resolveIncident, updateIncident } from "./incidents.ts";
+import { getIncident, listIncidents, OPEN_PHASES, openIncident, resolveIncident, updateIncident } from "./incidents.ts";
 
-const Message = z.string().trim().min(1).max(2000);
+const Message = Text({ max: 2000, min: 1, trim: true, multiline: true });
+const Phase = z.enum(OPEN_PHASES).openapi({ description: "Statuspage's phase: investigating (default), identified, monitoring; resolving an incident makes it resolved" });
 const NewIncident = z
-  .strictObject({ component: z.enum(COMPONENTS), status: z.enum(INCIDENT_STATUSES), message: Message, metadata: z.record(z.string(), z.unknown()).optional() })
+  .strictObject({ component: z.enum(COMPONENTS), status: z.enum(INCIDENT_STATUSES), message: Message, phase: Phase.optional(), metadata: JsonObject().optional() })
   .openapi("NewIncident", { example: { component: "stripe", status: "degraded", message: "Stripe API experiencing slow response times", metadata: { avgResponseTime: 3500, threshold: 2000 } } });
 const IncidentPatch = z
-  .strictObject({ status: z.enum(INCIDENT_STATUSES).optional(), message: Message.optional() })
-  .refine((p) => p.status !== undefined || p.message !== undefined, { message: "give status or message" })
+  .strictObject({ status: z.enum(INCIDENT_STATUSES).optional(), phase: Phase.optional(), message: Message.optional() })
+  .refine((p) => p.status !== undefined || p.phase !== undefined || p.message !== undefined, { message: "give status, phase or message" })
   .openapi("IncidentPatch");
 const Resolution = z.strictObject({ message: Message.optional() }).openapi("IncidentResolution");
 
@@ -21,12 +23,13 @@ const Incident = z
     id: z.uuid(),
     component: z.enum(COMPONENTS),
     status: z.enum(INCIDENT_STATUSES),
+    phase: z.enum(INCIDENT_PHASES),
     message: z.string().nullable(),
     startedAt: z.string(),
     resolvedAt: z.string().nullable(),
     createdBy: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
-    updates: z.array(z.object({ status: z.enum(INCIDENT_STATUSES), message: z.string().nullable(), resolved: z.boolean(), at: z.string(), actorId: z.string().nullable() })),
+    updates: z.array(z.object({ status: z.enum(INCIDENT_STATUSES), phase: z.enum(INCIDENT_PHASES), message: z.string().nullable(), resolved: z.boolean(), at: z.string(), actorId: z.string().nullable() })),
   })
   .openapi("Incident");
 
@@ -67,7 +70,7 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/incidents/{id}", tags, security, summary: "Post an update: new status and/or message",
+      method: "patch", path: "/api/admin/incidents/{id}", tags, security, summary: "Post an update: a new status, phase and/or message",
       request: { params: IdParam, body: jsonBody(IncidentPatch) },
       responses: { 200: incidentResponse("The incident with the update on its timeline"), ...notFound, ...resolved, ...adminErrors },
     }),

@@ -1,8 +1,9 @@
 // Admin routes for maintenance windows.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { MAINTENANCE_STATUSES } from "../db/schema.ts";
+import { COMPONENTS, MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
+import { Instant, JsonObject, Text } from "../http/input.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
 import {
   createMaintenance,
@@ -13,19 +14,24 @@ import {
   updateMaintenance,
 } from "./write-maintenance.ts";
 
-const Instant = z.iso.datetime({ offset: true, message: "must be an ISO-8601 time with an offset, e.g. 2026-12-01T02:00:00Z" });
-const Metadata = z
-  .record(z.string(), z.unknown())
-  .openapi({ description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator" });
+const Title = Text({ max: 200, min: 1, trim: true });
+const Description = Text({ max: 5000, multiline: true });
+const Components = z
+  .array(z.enum(COMPONENTS))
+  .min(1)
+  .max(COMPONENTS.length)
+  .openapi({ description: "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it." });
+const Metadata = JsonObject().openapi({ description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator" });
 
 const NewWindow = z
   .strictObject({
-    title: z.string().trim().min(1).max(200),
-    description: z.string().max(5000).nullable().optional(),
+    title: Title,
+    description: Description.nullable().optional(),
     scheduledStart: Instant,
     scheduledEnd: Instant,
     affectsPortal: z.boolean().optional(),
     affectsCRM: z.boolean().optional(),
+    components: Components.nullable().optional(),
     metadata: Metadata.optional(),
   })
   .refine((w) => new Date(w.scheduledEnd) > new Date(w.scheduledStart), { message: "must be after scheduledStart", path: ["scheduledEnd"] })
@@ -35,12 +41,13 @@ const NewWindow = z
 
 const WindowPatch = z
   .strictObject({
-    title: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(5000).nullable().optional(),
+    title: Title.optional(),
+    description: Description.nullable().optional(),
     scheduledStart: Instant.optional(),
     scheduledEnd: Instant.optional(),
     affectsPortal: z.boolean().optional(),
     affectsCRM: z.boolean().optional(),
+    components: Components.nullable().optional(),
     metadata: Metadata.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { message: "give at least one field to change" })
@@ -58,6 +65,7 @@ const Window = z
     status: z.enum(MAINTENANCE_STATUSES),
     affectsPortal: z.boolean(),
     affectsCRM: z.boolean(),
+    components: z.array(z.enum(COMPONENTS)).nullable(),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     createdBy: z.string().nullable(),

@@ -1,4 +1,4 @@
-import type { MaintenanceWindow } from "../db/schema.ts";
+import type { Component, MaintenanceWindow } from "../db/schema.ts";
 
 export interface MaintenanceView {
   id: string;
@@ -11,6 +11,8 @@ export interface MaintenanceView {
   status: MaintenanceWindow["status"];
   affectsPortal: boolean;
   affectsCRM: boolean;
+  /** The components the window takes down, when named; null: what affectsPortal / affectsCRM imply. */
+  components: Component[] | null;
   metadata: Record<string, unknown>;
   createdAt: string;
   createdBy: string | null;
@@ -28,6 +30,7 @@ export function maintenanceView(w: MaintenanceWindow): MaintenanceView {
     status: w.status,
     affectsPortal: w.affectsPortal,
     affectsCRM: w.affectsCrm,
+    components: (w.components as Component[] | null) ?? null,
     metadata: w.metadata,
     createdAt: w.createdAt.toISOString(),
     createdBy: w.createdBy,

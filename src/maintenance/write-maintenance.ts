@@ -3,7 +3,7 @@
 // is checked but not enforced: a window that misses it is accepted with warnings.
 import { and, desc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { maintenanceWindows, type MaintenanceWindow } from "../db/schema.ts";
+import { maintenanceWindows, type Component, type MaintenanceWindow } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { maintenanceView, type MaintenanceView } from "./view.ts";
@@ -18,6 +18,8 @@ export interface MaintenanceInput {
   scheduledEnd: Date;
   affectsPortal?: boolean;
   affectsCRM?: boolean;
+  /** Name the components taken down (Statuspage's model); null or absent: the two flags decide. */
+  components?: Component[] | null;
   metadata?: Record<string, unknown>;
 }
 
@@ -72,6 +74,7 @@ export async function createMaintenance(db: Database, input: MaintenanceInput, a
         scheduledEnd: input.scheduledEnd,
         affectsPortal: input.affectsPortal ?? true,
         affectsCrm: input.affectsCRM ?? false,
+        components: input.components ? [...new Set(input.components)] : null,
         metadata: input.metadata ?? {},
         createdBy: actorId,
       })
@@ -96,6 +99,7 @@ export async function updateMaintenance(db: Database, id: string, patch: Mainten
         ...(patch.description !== undefined && { description: patch.description }),
         ...(patch.affectsPortal !== undefined && { affectsPortal: patch.affectsPortal }),
         ...(patch.affectsCRM !== undefined && { affectsCrm: patch.affectsCRM }),
+        ...(patch.components !== undefined && { components: patch.components ? [...new Set(patch.components)] : null }),
         ...(patch.metadata !== undefined && { metadata: patch.metadata }),
         scheduledStart,
         scheduledEnd,

@@ -7,6 +7,7 @@ import type { AppEnv } from "../env.ts";
 import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
 import { FlagKey } from "../flags/routes/schemas.ts";
 import { matchesEtag, strongEtag } from "../http/etag.ts";
+import { Text } from "../http/input.ts";
 import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
 import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
 
@@ -25,9 +26,9 @@ const requireClient = createMiddleware<AppEnv>(async (c, next) => {
 
 const Context = z
   .object({
-    targetingKey: z.string().max(256).optional(),
-    userId: z.string().max(256).optional(),
-    customerId: z.string().max(256).optional(),
+    targetingKey: Text({ max: 256 }).optional(),
+    userId: Text({ max: 256 }).optional(),
+    customerId: Text({ max: 256 }).optional(),
   })
   .catchall(z.unknown())
   .openapi("OfrepContext");

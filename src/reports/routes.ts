@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
+import { Day } from "../http/input.ts";
 import { adminErrors, jsonContent, successEnvelope } from "../http/openapi.ts";
 import { dailyReport } from "./daily-report.ts";
 import { flagHygiene } from "../flags/hygiene.ts";
@@ -16,7 +17,7 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
       method: "get", path: "/api/admin/reports/daily", tags, security, summary: "Daily health report (UTC day; default yesterday)",
       request: {
         query: z.strictObject({
-          date: z.iso.date({ message: "must be a date, YYYY-MM-DD" }).optional().openapi({ example: "2026-11-25" }),
+          date: Day.optional().openapi({ example: "2026-11-25" }),
         }),
       },
       responses: { 200: jsonContent(successEnvelope(z.record(z.string(), z.unknown()), "DailyReport"), "The report"), ...adminErrors },

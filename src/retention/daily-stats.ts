@@ -24,9 +24,15 @@ export interface DailyStats {
 
 const textArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(", ")}]::text[]`;
 
-/** Whether window `w` covers the component named by `component` (both SQL expressions, ours). */
+/**
+ * Whether window `w` covers the component named by `component` (both SQL expressions,
+ * ours): the components it names, or else what its portal / CRM flags imply.
+ */
 const onSurface = (w: string, component: string) =>
-  sql.raw(`((${w}.affects_portal AND ${component} = ANY (${textArray(PORTAL_COMPONENTS)})) OR (${w}.affects_crm AND ${component} = ANY (${textArray(CRM_COMPONENTS)})))`);
+  sql.raw(
+    `(CASE WHEN ${w}.components IS NOT NULL THEN ${component} = ANY (${w}.components)
+      ELSE (${w}.affects_portal AND ${component} = ANY (${textArray(PORTAL_COMPONENTS)})) OR (${w}.affects_crm AND ${component} = ANY (${textArray(CRM_COMPONENTS)})) END)`,
+  );
 
 /** A SELECT of DailyStats-shaped rows (snake_case) for checks in [from, to). */
 export function dailyStatsQuery(from: Date, to: Date): SQL {

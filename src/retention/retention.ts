@@ -50,7 +50,7 @@ export async function archiveResolvedIncidents(db: Database, now: Date, days: nu
     )
     INSERT INTO system_status_archive (id, status, component, message, started_at, resolved_at, created_by, metadata, updates, archived_at)
     SELECT m.id, m.status, m.component, m.message, m.started_at, m.resolved_at, m.created_by, m.metadata,
-           coalesce((SELECT jsonb_agg(jsonb_build_object('status', u.status, 'message', u.message, 'resolved', u.resolved,
+           coalesce((SELECT jsonb_agg(jsonb_build_object('status', u.status, 'phase', CASE WHEN u.resolved THEN 'resolved' ELSE u.phase END, 'message', u.message, 'resolved', u.resolved,
                                                          'at', u.created_at, 'actorId', u.created_by) ORDER BY u.created_at)
                      FROM incident_updates u WHERE u.incident_id = m.id), '[]'::jsonb),
            ${now.toISOString()}::timestamptz

@@ -1,9 +1,23 @@
-// A shields.io-style badge of the overall state, or of one component.
+// A shields.io-style badge of the overall state, or of one component; and the page's icon.
 const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 // Approximate Verdana 11px advance widths, as shields does, so the text fits.
 const width = (text: string) => Math.round([...text].reduce((sum, ch) => sum + (/[ilj.,:;'|!]/.test(ch) ? 3.5 : /[mwMW]/.test(ch) ? 9.5 : /[A-Z]/.test(ch) ? 7.5 : 6.5), 0)) + 10;
 
-export const BADGE_COLORS = { ok: "#2ea44f", warn: "#dbab09", bad: "#cb2431", maint: "#0366d6" } as const;
+import type { ComponentState } from "./page-model.ts";
+
+const OK = "#2ea44f";
+const WARN = "#dbab09";
+const BAD = "#cb2431";
+const MAINTENANCE = "#0366d6";
+
+/** The one colour of each state, for badges and the page's icon. */
+export const STATE_COLOR: Record<ComponentState, string> = {
+  operational: OK,
+  under_maintenance: MAINTENANCE,
+  degraded_performance: WARN,
+  partial_outage: BAD,
+  major_outage: BAD,
+};
 
 export function badgeSvg(label: string, message: string, color: string): string {
   const lw = width(label);
@@ -19,4 +33,9 @@ export function badgeSvg(label: string, message: string, color: string): string 
 </g>
 </svg>
 `;
+}
+
+/** The page's icon: a dot in the colour of the state (the favicon shows the state in a tab). */
+export function faviconSvg(color: string = OK): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${color}"/></svg>`;
 }

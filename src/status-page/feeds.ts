@@ -12,17 +12,24 @@ interface FeedItem {
   text: string;
 }
 
-const xml = (text: string) => text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch]!).replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, "");
+// XML 1.0 text: markup escaped; characters XML cannot carry at all (C0 controls but tab
+// and line breaks, U+FFFE/U+FFFF, lone surrogates) dropped.
+const xml = (text: string) =>
+  text
+    .replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch]!)
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "");
+
+const PHASE = { investigating: "Investigating", identified: "Identified", monitoring: "Monitoring", resolved: "Resolved" } as const;
 
 export function feedItems(info: PageInfo, incidents: IncidentEntry[], windows: MaintenanceEntry[]): FeedItem[] {
   const items: FeedItem[] = [
     ...incidents.map((i) => ({
       id: `incident-${i.id}`,
-      title: `${i.resolvedAt ? "[Resolved] " : ""}${i.message ?? `${i.component} ${i.status}`}`,
+      title: `${i.resolvedAt ? "[Resolved] " : i.phase !== "investigating" ? `[${PHASE[i.phase]}] ` : ""}${i.message ?? `${i.component} ${i.status}`}`,
       link: `${info.url}/#incident-${i.id}`,
       published: i.startedAt,
       updated: i.updates.at(-1)?.at ?? i.startedAt,
-      text: [...i.updates].reverse().map((u) => `${u.at.toISOString()} — ${u.resolved ? "Resolved" : u.status.replace("_", " ")}: ${u.message ?? ""}`).join("\n"),
+      text: [...i.updates].reverse().map((u) => `${u.at.toISOString()} — ${PHASE[u.phase]}: ${u.message ?? ""}`).join("\n"),
     })),
     ...windows.map((w) => ({
       id: `maintenance-${w.id}`,
@@ -40,7 +47,7 @@ export function rssFeed(info: PageInfo, items: FeedItem[], now: Date): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
-<title>${xml(info.name)} status</title>
+<title>${xml(info.name)}</title>
 <link>${xml(info.url)}/</link>
 <description>Incidents and maintenance for ${xml(info.name)}</description>
 <language>en</language>
@@ -66,7 +73,7 @@ export function atomFeed(info: PageInfo, items: FeedItem[], now: Date): string {
   const updated = items[0]?.updated ?? now;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-<title>${xml(info.name)} status</title>
+<title>${xml(info.name)}</title>
 <id>${xml(info.url)}/</id>
 <link href="${xml(info.url)}/"/>
 <link rel="self" href="${xml(info.url)}/feed.atom"/>
@@ -88,8 +95,16 @@ ${items
 `;
 }
 
-// RFC 5545: escape text, fold lines at 75 octets, CRLF line ends.
-const icsText = (text: string) => text.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
+// RFC 5545 TEXT: backslash, semicolon and comma escaped; every line break (CRLF, LF or a
+// bare CR) as \n; other control characters (TEXT allows only HTAB) dropped. Lines are
+// folded at 75 octets and end in CRLF.
+const icsText = (text: string) =>
+  text
+    .replace(/\\/g, "\\\\")
+    .replace(/;/g, "\\;")
+    .replace(/,/g, "\\,")
+    .replace(/\r\n|\r|\n/g, "\\n")
+    .replace(/[\u0000-\u0008\u000A-\u001F\u007F]/g, "");
 const icsTime = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 
 function fold(line: string): string {

@@ -3,7 +3,7 @@
 // timelines, maintenance, 90 days of daily uptime and 24 hours of response times.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Component, HealthStatus, IncidentStatus, MaintenanceWindow } from "../db/schema.ts";
+import type { Component, HealthStatus, IncidentPhase, IncidentStatus, MaintenanceWindow } from "../db/schema.ts";
 import { dailyStatsQuery, toDailyStats } from "../retention/daily-stats.ts";
 import { startOfUtcDay } from "../retention/retention.ts";
 import { HEALTH_FRESH_MS } from "../status/system-status.ts";
@@ -16,10 +16,11 @@ export interface IncidentEntry {
   id: string;
   component: Component;
   status: IncidentStatus;
+  phase: IncidentPhase;
   message: string | null;
   startedAt: Date;
   resolvedAt: Date | null;
-  updates: { status: IncidentStatus; message: string | null; resolved: boolean; at: Date }[];
+  updates: { id?: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: Date }[];
 }
 
 export interface MaintenanceEntry {
@@ -33,6 +34,8 @@ export interface MaintenanceEntry {
   status: MaintenanceWindow["status"];
   affectsPortal: boolean;
   affectsCRM: boolean;
+  /** Named components, or null: the flags decide (see windowCovers). */
+  components: string[] | null;
   createdAt: Date;
 }
 
@@ -66,8 +69,9 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
       WHERE checked_at > ${new Date(now.getTime() - HEALTH_FRESH_MS).toISOString()}::timestamptz AND checked_at <= ${at}::timestamptz
       ORDER BY component, checked_at DESC`),
     db.execute(sql`
-      SELECT s.id, s.component, s.status, s.message, s.started_at, s.resolved_at,
-             coalesce((SELECT json_agg(json_build_object('status', u.status, 'message', u.message, 'resolved', u.resolved, 'at', u.created_at)
+      SELECT s.id, s.component, s.status, CASE WHEN s.resolved_at IS NULL THEN s.phase ELSE 'resolved' END AS phase, s.message, s.started_at, s.resolved_at,
+             coalesce((SELECT json_agg(json_build_object('id', u.id, 'status', u.status, 'phase', CASE WHEN u.resolved THEN 'resolved' ELSE u.phase END,
+                                                         'message', u.message, 'resolved', u.resolved, 'at', u.created_at)
                                 ORDER BY u.created_at, u.id)
                        FROM incident_updates u WHERE u.incident_id = s.id), '[]'::json) AS updates
       FROM system_status s
@@ -99,10 +103,11 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     id: String(r.id),
     component: r.component as Component,
     status: r.status as IncidentStatus,
+    phase: r.phase as IncidentPhase,
     message: r.message as string | null,
     startedAt: d(r.started_at),
     resolvedAt: dOrNull(r.resolved_at),
-    updates: (r.updates as { status: IncidentStatus; message: string | null; resolved: boolean; at: string }[]).map((u) => ({ ...u, at: d(u.at) })),
+    updates: (r.updates as { id: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string }[]).map((u) => ({ ...u, at: d(u.at) })),
   }));
   data.maintenance = (maintenance.rows as Record<string, unknown>[]).map((r) => ({
     id: String(r.id),
@@ -115,6 +120,7 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     status: r.status as MaintenanceWindow["status"],
     affectsPortal: Boolean(r.affects_portal),
     affectsCRM: Boolean(r.affects_crm),
+    components: (r.components as string[] | null) ?? null,
     createdAt: d(r.created_at),
   }));
   const push = (component: string, entry: DayUptime) => (data.uptime[component] ??= []).push(entry);

@@ -7,7 +7,8 @@ import { CRM_COMPONENTS, PORTAL_COMPONENTS } from "../retention/daily-stats.ts";
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 
 export type ComponentState = "operational" | "under_maintenance" | "degraded_performance" | "partial_outage" | "major_outage";
-export type Indicator = "none" | "minor" | "major" | "critical";
+/** Statuspage's status.indicator; "maintenance" while a window is in progress and nothing is worse. */
+export type Indicator = "none" | "minor" | "major" | "critical" | "maintenance";
 
 const SEVERITY: ComponentState[] = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"];
 const worse = (a: ComponentState, b: ComponentState) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
@@ -38,11 +39,17 @@ const INCIDENT_STATE: Record<IncidentStatus, ComponentState> = {
   major_outage: "major_outage",
 };
 
+/** An overall or incident status in Statuspage's component vocabulary. */
+export function componentState(status: IncidentStatus): ComponentState {
+  return INCIDENT_STATE[status];
+}
+
 export function incidentImpact(status: IncidentStatus): "none" | "minor" | "major" | "critical" | "maintenance" {
   return ({ operational: "none", maintenance: "maintenance", degraded: "minor", partial_outage: "major", major_outage: "critical" } as const)[status];
 }
 
-export function windowCovers(window: Pick<MaintenanceEntry, "affectsPortal" | "affectsCRM">, component: string): boolean {
+export function windowCovers(window: Pick<MaintenanceEntry, "affectsPortal" | "affectsCRM" | "components">, component: string): boolean {
+  if (window.components) return window.components.includes(component);
   const onPortal = component === "portal" || PORTAL_COMPONENTS.includes(component);
   const onCrm = component === "crm" || CRM_COMPONENTS.includes(component);
   return (window.affectsPortal && onPortal) || (window.affectsCRM && onCrm);
@@ -73,7 +80,7 @@ const OVERALL: Record<IncidentStatus, readonly [Indicator, string]> = {
   major_outage: ["critical", "Major System Outage"],
   partial_outage: ["major", "Partial System Outage"],
   degraded: ["minor", "Minor Service Outage"],
-  maintenance: ["none", "Service Under Maintenance"],
+  maintenance: ["maintenance", "Service Under Maintenance"],
   operational: ["none", "All Systems Operational"],
 };
 

@@ -3,10 +3,12 @@
 // preference, landmarks and text alternatives for every graphic.
 import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
+import type { IncidentPhase } from "../db/schema.ts";
 import type { Degraded } from "../outage/degraded-answer.ts";
 import type { DayUptime, IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 import { UPTIME_DAYS } from "./page-data.ts";
-import { STATE_LABEL, type ComponentModel, type ComponentState, type PageModel } from "./page-model.ts";
+import { faviconSvg, STATE_COLOR } from "./badge.ts";
+import { componentState, STATE_LABEL, type ComponentModel, type ComponentState, type PageModel } from "./page-model.ts";
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d8dee4;--card:#f6f8fa;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--maint:#0969da;--none:#d0d7de}
@@ -82,32 +84,40 @@ const Sparkline: FC<{ name: string; points: { hour: Date; avgMs: number }[] }> =
 };
 
 const Incident: FC<{ incident: IncidentEntry; names: Map<string, string> }> = ({ incident, names }) => (
-  <article class="card">
+  <article class="card" id={`incident-${incident.id}`}>
     <h3>{incident.message ?? `${names.get(incident.component) ?? incident.component}: ${incident.status.replace("_", " ")}`}</h3>
     <div class="muted">
-      {names.get(incident.component) ?? incident.component} · {incident.resolvedAt ? "Resolved" : "Ongoing"} · started <Time at={incident.startedAt} />
+      {names.get(incident.component) ?? incident.component} · {PHASE_LABEL[incident.phase]} · started <Time at={incident.startedAt} />
     </div>
     <ol class="timeline">
       {[...incident.updates].reverse().map((u) => (
         <li>
-          <strong>{u.resolved ? "Resolved" : u.status.replace("_", " ")}</strong> — {u.message ?? ""} <Time at={u.at} />
+          <strong>{PHASE_LABEL[u.phase]}</strong> — {u.message ?? ""} <Time at={u.at} />
         </li>
       ))}
     </ol>
   </article>
 );
 
-const Window: FC<{ window: MaintenanceEntry }> = ({ window }) => (
-  <article class="card">
+const Window: FC<{ window: MaintenanceEntry; names: Map<string, string> }> = ({ window, names }) => (
+  <article class="card" id={`maintenance-${window.id}`}>
     <h3>{window.title}</h3>
     <div class="muted">
-      <Time at={window.scheduledStart} /> – <Time at={window.scheduledEnd} /> · {[window.affectsPortal && "Customer portal", window.affectsCRM && "CRM"].filter(Boolean).join(", ") || "No customer impact"}
+      <Time at={window.scheduledStart} /> – <Time at={window.scheduledEnd} /> · {affectedLabel(window, names)}
     </div>
     {window.description && <p>{window.description}</p>}
   </article>
 );
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+
+const PHASE_LABEL: Record<IncidentPhase, string> = { investigating: "Investigating", identified: "Identified", monitoring: "Monitoring", resolved: "Resolved" };
+
+/** What a window takes down, in the page's component names. */
+function affectedLabel(window: MaintenanceEntry, names: Map<string, string>): string {
+  if (window.components) return window.components.map((c) => names.get(c) ?? c).join(", ");
+  return [window.affectsPortal && "Customer portal", window.affectsCRM && "CRM"].filter(Boolean).join(", ") || "No customer impact";
+}
 
 /** Said at the top of the page while the database cannot be read. */
 const StaleNotice: FC<{ degraded: Degraded }> = ({ degraded }) => (
@@ -129,6 +139,8 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} — ${model.description}`}</title>
         <meta name="description" content={`Current status of ${title}: ${model.description}`} />
+        {/* Inline, in the state's colour: browsers need not ask for /favicon.ico. */}
+        <link rel="icon" type="image/svg+xml" href={`data:image/svg+xml,${encodeURIComponent(faviconSvg(STATE_COLOR[componentState(model.state)]))}`} />
         <link rel="alternate" type="application/atom+xml" title="Incidents and maintenance (Atom)" href="/feed.atom" />
         <link rel="alternate" type="application/rss+xml" title="Incidents and maintenance (RSS)" href="/feed.rss" />
         {/* Raw: the stylesheet's ">" and quotes must not be escaped as text. */}
@@ -153,7 +165,7 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
           {model.activeMaintenance.length > 0 && (
             <section aria-labelledby="maintenance-now">
               <h2 id="maintenance-now">Maintenance in progress</h2>
-              {model.activeMaintenance.map((w) => <Window window={w} />)}
+              {model.activeMaintenance.map((w) => <Window window={w} names={names} />)}
             </section>
           )}
           <section aria-labelledby="components">
@@ -177,7 +189,7 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
           </section>
           <section aria-labelledby="upcoming">
             <h2 id="upcoming">Scheduled maintenance</h2>
-            {model.upcomingMaintenance.length ? model.upcomingMaintenance.map((w) => <Window window={w} />) : <p class="muted">No maintenance scheduled.</p>}
+            {model.upcomingMaintenance.length ? model.upcomingMaintenance.map((w) => <Window window={w} names={names} />) : <p class="muted">No maintenance scheduled.</p>}
           </section>
           <section aria-labelledby="history">
             <h2 id="history">Past incidents (14 days)</h2>

@@ -7,14 +7,15 @@ import { BADGE_VARIANTS, pageCache } from "../edge/public-policies.ts";
 import { publicLimit, rateLimit } from "../edge/rate-limit.ts";
 import { sharedProbeRound } from "../health/check-health.ts";
 import { publicCors } from "../http/public-cors.ts";
+import { publicOrigin } from "../http/public-origin.ts";
 import { markDegraded, staleMarkers, type Degraded } from "../outage/degraded-answer.ts";
 import { readOrLastKnown } from "../outage/last-known.ts";
-import { BADGE_COLORS, badgeSvg } from "./badge.ts";
+import { badgeSvg, faviconSvg, STATE_COLOR } from "./badge.ts";
 import { atomFeed, feedItems, maintenanceCalendar, rssFeed } from "./feeds.ts";
 import { StatusPage } from "./page.tsx";
 import { emptyPageData, loadPageData, type PageData } from "./page-data.ts";
-import { buildPageModel, STATE_LABEL, type PageModel } from "./page-model.ts";
-import { v2Components, v2Incident, v2Maintenance, v2Page, v2Status, v2Summary, type PageInfo } from "./statuspage-v2.ts";
+import { buildPageModel, componentState, STATE_LABEL, type PageModel } from "./page-model.ts";
+import { v2Endpoints, type PageInfo } from "./statuspage-v2.ts";
 
 const HEALTH_COMPONENTS = ["api", "database", "stripe", "twilio", "email"];
 
@@ -41,7 +42,7 @@ async function pageContext(c: Context<AppEnv>): Promise<PageContext> {
       data.latest[component] = { status: health.status, responseTimeMs: health.responseTime, checkedAt: new Date(health.lastChecked) };
     }
   }
-  const origin = (c.env.PUBLIC_URL || new URL(c.req.url).origin).replace(/\/$/, "");
+  const origin = publicOrigin(c.env, c.req.url);
   const name = c.env.STATUS_PAGE_TITLE || "Portal status";
   const context: PageContext = { info: { id: "portal", name, url: origin }, data, model: buildPageModel(data) };
   if (!reading.live) {
@@ -56,37 +57,36 @@ const withMarkers = (ctx: PageContext, body: object) => (ctx.degraded ? { ...bod
 
 const limited = rateLimit({ scope: "page", limit: publicLimit });
 
+/** Every URL of the page and its formats: public, so readable (and preflighted) from any origin. */
+const PUBLIC_PATHS = ["/", "/api/v2/*", "/feed.rss", "/feed.atom", "/maintenance.ics", "/badge.svg", "/favicon.svg", "/favicon.ico"];
+
 export function statusPageRoutes(app: AppRef) {
   const routes = new Hono<AppEnv>();
-  const cached = (name: string) => [publicCors, limited, edgeCache(pageCache(name), app)] as const;
+  for (const path of PUBLIC_PATHS) routes.use(path, publicCors);
+  const cached = (name: string) => [limited, edgeCache(pageCache(name), app)] as const;
+
+  // The page declares its icon inline; these answer the browsers and readers that ask anyway.
+  routes.get("/favicon.svg", (c) => c.body(faviconSvg(), 200, { "Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "public, max-age=86400" }));
+  routes.get("/favicon.ico", (c) => c.redirect("/favicon.svg", 301));
 
   routes.get("/", ...cached("page"), async (c) => {
     const { info, data, model, degraded } = await pageContext(c);
     return c.html(`<!doctype html>${(<StatusPage model={model} data={data} title={info.name} degraded={degraded} />).toString()}`);
   });
 
-  const json = (name: string, path: string, build: (ctx: PageContext) => unknown) =>
+  const json = (name: string, path: string, pick: (bodies: ReturnType<typeof v2Endpoints>) => object) =>
     routes.get(path, ...cached(name), async (c) => {
       const ctx = await pageContext(c);
-      return c.json(withMarkers(ctx, build(ctx) as object));
+      return c.json(withMarkers(ctx, pick(v2Endpoints(ctx.info, ctx.model, ctx.data))));
     });
-  json("v2.summary", "/api/v2/summary.json", ({ info, model, data }) => v2Summary(info, model, data));
-  json("v2.status", "/api/v2/status.json", ({ info, model, data }) => ({ page: v2Page(info, data), status: v2Status(model) }));
-  json("v2.components", "/api/v2/components.json", ({ info, model, data }) => ({ page: v2Page(info, data), components: v2Components(info, model, data) }));
-  json("v2.incidents", "/api/v2/incidents.json", ({ info, data }) => ({ page: v2Page(info, data), incidents: data.incidents.map((i) => v2Incident(info, i)) }));
-  json("v2.incidents-unresolved", "/api/v2/incidents/unresolved.json", ({ info, data, model }) => ({ page: v2Page(info, data), incidents: model.activeIncidents.map((i) => v2Incident(info, i)) }));
-  json("v2.maintenances", "/api/v2/scheduled-maintenances.json", ({ info, data }) => ({
-    page: v2Page(info, data),
-    scheduled_maintenances: data.maintenance.map((w) => v2Maintenance(info, w)),
-  }));
-  json("v2.maintenances-upcoming", "/api/v2/scheduled-maintenances/upcoming.json", ({ info, data, model }) => ({
-    page: v2Page(info, data),
-    scheduled_maintenances: model.upcomingMaintenance.map((w) => v2Maintenance(info, w)),
-  }));
-  json("v2.maintenances-active", "/api/v2/scheduled-maintenances/active.json", ({ info, data, model }) => ({
-    page: v2Page(info, data),
-    scheduled_maintenances: model.activeMaintenance.map((w) => v2Maintenance(info, w)),
-  }));
+  json("v2.summary", "/api/v2/summary.json", (v2) => v2.summary);
+  json("v2.status", "/api/v2/status.json", (v2) => v2.status);
+  json("v2.components", "/api/v2/components.json", (v2) => v2.components);
+  json("v2.incidents", "/api/v2/incidents.json", (v2) => v2.incidents);
+  json("v2.incidents-unresolved", "/api/v2/incidents/unresolved.json", (v2) => v2.unresolved);
+  json("v2.maintenances", "/api/v2/scheduled-maintenances.json", (v2) => v2.maintenances);
+  json("v2.maintenances-upcoming", "/api/v2/scheduled-maintenances/upcoming.json", (v2) => v2.upcoming);
+  json("v2.maintenances-active", "/api/v2/scheduled-maintenances/active.json", (v2) => v2.active);
 
   routes.get("/feed.rss", ...cached("feed.rss"), async (c) => {
     const { info, data, model } = await pageContext(c);
@@ -110,22 +110,17 @@ export function statusPageRoutes(app: AppRef) {
     const component = c.req.query("component") ?? "overall";
     return (BADGE_VARIANTS as readonly string[]).includes(component) ? component : "unknown";
   };
-  routes.get("/badge.svg", publicCors, limited, edgeCache(pageCache("badge", { of: badgeVariant, all: [...BADGE_VARIANTS, "unknown"] }), app), async (c) => {
+  routes.get("/badge.svg", limited, edgeCache(pageCache("badge", { of: badgeVariant, all: [...BADGE_VARIANTS, "unknown"] }), app), async (c) => {
     const variant = badgeVariant(c);
     if (variant === "unknown") {
       return c.body(badgeSvg("status", "unknown component", "#9f9f9f"), 404, { "Content-Type": "image/svg+xml" });
     }
     const { model } = await pageContext(c);
-    let label = "status";
-    let message: string = model.description.toLowerCase();
-    let color: string = model.indicator === "none" ? (message.includes("maintenance") ? BADGE_COLORS.maint : BADGE_COLORS.ok) : model.indicator === "minor" ? BADGE_COLORS.warn : BADGE_COLORS.bad;
-    if (variant !== "overall") {
-      const component = model.components.find((m) => m.id === variant)!;
-      label = component.name.toLowerCase();
-      message = STATE_LABEL[component.state].toLowerCase();
-      color = { operational: BADGE_COLORS.ok, under_maintenance: BADGE_COLORS.maint, degraded_performance: BADGE_COLORS.warn, partial_outage: BADGE_COLORS.bad, major_outage: BADGE_COLORS.bad }[component.state];
-    }
-    return c.body(badgeSvg(label, message, color), 200, { "Content-Type": "image/svg+xml; charset=utf-8" });
+    const component = variant === "overall" ? undefined : model.components.find((m) => m.id === variant)!;
+    const svg = component
+      ? badgeSvg(component.name.toLowerCase(), STATE_LABEL[component.state].toLowerCase(), STATE_COLOR[component.state])
+      : badgeSvg("status", model.description.toLowerCase(), STATE_COLOR[componentState(model.state)]);
+    return c.body(svg, 200, { "Content-Type": "image/svg+xml; charset=utf-8" });
   });
 
   return routes;

@@ -1,16 +1,24 @@
-// Atlassian Statuspage's public API v2 shapes, so aggregators and chat integrations that
-// read Statuspage read this service unchanged. Mapping from this service's states:
-// incidents are "investigating" while open and "resolved" after; impact comes from the
-// incident status (degraded → minor, partial_outage → major, major_outage → critical);
-// maintenance statuses map one to one (cancelled windows are left out).
+// Atlassian Statuspage's public API v2 shapes, field for field as real pages serve them
+// (compared with live summary.json, incidents.json and components.json captures), so
+// aggregators, widgets and chat integrations that read Statuspage read this unchanged.
+//
+// Mapping: an incident's status is its phase (investigating, identified, monitoring,
+// resolved); its impact comes from its severity (degraded → minor, partial_outage → major,
+// major_outage → critical); every update names the component it moved, from which state to
+// which. Maintenance: scheduled / in_progress / completed (cancelled windows are left out),
+// impact "maintenance", and the updates a real page would have posted — "scheduled" when
+// the window was created, "in_progress" when it started, "completed" when it ended.
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
-import { incidentImpact, PAGE_COMPONENTS, windowCovers, type PageModel } from "./page-model.ts";
+import { componentState, incidentImpact, windowCovers, type ComponentState, type PageModel } from "./page-model.ts";
 
 export interface PageInfo {
   id: string;
   name: string;
   url: string;
 }
+
+/** How many incidents and maintenances the list endpoints give, as Statuspage's do. */
+const LIST_LIMIT = 50;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -40,69 +48,168 @@ export function v2Components(info: PageInfo, model: PageModel, data: PageData) {
   }));
 }
 
-const componentRef = (info: PageInfo, id: string) => {
-  const c = PAGE_COMPONENTS.find((p) => p.id === id);
-  return { id, name: c?.name ?? id, status: "operational", page_id: info.id, position: PAGE_COMPONENTS.findIndex((p) => p.id === id) + 1 };
-};
+type V2Component = ReturnType<typeof v2Components>[number];
 
-export function v2Incident(info: PageInfo, incident: IncidentEntry) {
-  const resolved = incident.resolvedAt !== null;
+interface Update {
+  id: string;
+  status: string;
+  body: string;
+  at: Date;
+  affected: { code: string; name: string; old_status: ComponentState; new_status: ComponentState }[];
+  notify: boolean;
+}
+
+function v2Update(parentId: string, u: Update) {
   return {
-    id: incident.id,
-    name: incident.message ?? `${incident.component} ${incident.status.replace("_", " ")}`,
-    status: resolved ? "resolved" : "investigating",
-    created_at: incident.startedAt.toISOString(),
-    updated_at: (incident.updates.at(-1)?.at ?? incident.startedAt).toISOString(),
-    monitoring_at: null,
-    resolved_at: iso(incident.resolvedAt),
-    impact: incidentImpact(incident.status),
-    shortlink: `${info.url}/#incident-${incident.id}`,
-    started_at: incident.startedAt.toISOString(),
-    page_id: info.id,
-    incident_updates: [...incident.updates].reverse().map((u, i) => ({
-      id: `${incident.id}-${incident.updates.length - i}`,
-      status: u.resolved ? "resolved" : "investigating",
-      body: u.message ?? "",
-      incident_id: incident.id,
-      created_at: u.at.toISOString(),
-      updated_at: u.at.toISOString(),
-      display_at: u.at.toISOString(),
-      affected_components: null,
-    })),
-    components: [componentRef(info, incident.component)],
+    id: u.id,
+    status: u.status,
+    body: u.body,
+    incident_id: parentId,
+    created_at: u.at.toISOString(),
+    updated_at: u.at.toISOString(),
+    display_at: u.at.toISOString(),
+    affected_components: u.affected,
+    deliver_notifications: u.notify,
+    custom_tweet: null,
+    tweet_id: null,
   };
 }
 
-export function v2Maintenance(info: PageInfo, window: MaintenanceEntry) {
-  const components = PAGE_COMPONENTS.filter((c) => windowCovers(window, c.id)).map((c) => componentRef(info, c.id));
-  const status = window.status === "in_progress" ? "in_progress" : window.status === "completed" ? "completed" : "scheduled";
+/** The fields incidents and maintenances share, in Statuspage's order. */
+function v2Event(
+  info: PageInfo,
+  e: { id: string; name: string; status: string; createdAt: Date; monitoringAt: Date | null; resolvedAt: Date | null; impact: string; anchor: string; startedAt: Date; updates: Update[]; components: V2Component[] },
+) {
+  const newestFirst = [...e.updates].sort((a, b) => b.at.getTime() - a.at.getTime());
   return {
-    id: window.id,
-    name: window.title,
-    status,
-    created_at: window.createdAt.toISOString(),
-    updated_at: (window.actualEnd ?? window.actualStart ?? window.createdAt).toISOString(),
-    monitoring_at: null,
-    resolved_at: iso(window.actualEnd),
-    impact: "maintenance",
-    shortlink: `${info.url}/#maintenance-${window.id}`,
-    started_at: (window.actualStart ?? window.scheduledStart).toISOString(),
+    id: e.id,
+    name: e.name,
+    status: e.status,
+    created_at: e.createdAt.toISOString(),
+    updated_at: (newestFirst[0]?.at ?? e.createdAt).toISOString(),
+    monitoring_at: iso(e.monitoringAt),
+    resolved_at: iso(e.resolvedAt),
+    impact: e.impact,
+    shortlink: `${info.url}/#${e.anchor}`,
+    started_at: e.startedAt.toISOString(),
     page_id: info.id,
+    incident_updates: newestFirst.map((u) => v2Update(e.id, u)),
+    components: e.components,
+    reminder_intervals: null,
+  };
+}
+
+const byId = (components: V2Component[]) => new Map(components.map((c) => [c.id, c]));
+
+export function v2Incident(info: PageInfo, incident: IncidentEntry, components: V2Component[]) {
+  const component = byId(components).get(incident.component);
+  const name = component?.name ?? incident.component;
+  let previous: ComponentState = "operational";
+  const updates: Update[] = incident.updates.map((u, i) => {
+    const next = u.resolved ? "operational" : componentState(u.status);
+    const update: Update = {
+      id: u.id ?? `${incident.id}-${i + 1}`,
+      status: u.resolved ? "resolved" : u.phase,
+      body: u.message ?? "",
+      at: u.at,
+      affected: [{ code: incident.component, name, old_status: previous, new_status: next }],
+      notify: true,
+    };
+    previous = next;
+    return update;
+  });
+  return v2Event(info, {
+    id: incident.id,
+    name: incident.message ?? `${name}: ${incident.status.replace("_", " ")}`,
+    status: incident.resolvedAt ? "resolved" : incident.phase,
+    createdAt: incident.startedAt,
+    monitoringAt: incident.updates.find((u) => u.phase === "monitoring")?.at ?? null,
+    resolvedAt: incident.resolvedAt,
+    impact: incidentImpact(incident.status),
+    anchor: `incident-${incident.id}`,
+    startedAt: incident.startedAt,
+    updates,
+    components: component ? [component] : [],
+  });
+}
+
+export function v2Maintenance(info: PageInfo, window: MaintenanceEntry, components: V2Component[]) {
+  const covered = components.filter((c) => windowCovers(window, c.id));
+  const affected = (from: ComponentState, to: ComponentState) => covered.map((c) => ({ code: c.id, name: c.name, old_status: from, new_status: to }));
+  const status = window.status === "in_progress" ? "in_progress" : window.status === "completed" ? "completed" : "scheduled";
+  const updates: Update[] = [
+    {
+      id: `${window.id}-scheduled`,
+      status: "scheduled",
+      body: window.description ?? "We will be undergoing scheduled maintenance during this time.",
+      at: window.createdAt,
+      affected: affected("operational", "operational"),
+      notify: true,
+    },
+  ];
+  if (window.actualStart && status !== "scheduled") {
+    updates.push({
+      id: `${window.id}-in-progress`,
+      status: "in_progress",
+      body: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
+      at: window.actualStart,
+      affected: affected("operational", "under_maintenance"),
+      notify: false,
+    });
+  }
+  if (window.actualEnd && status === "completed") {
+    updates.push({
+      id: `${window.id}-completed`,
+      status: "completed",
+      body: "The scheduled maintenance has been completed.",
+      at: window.actualEnd,
+      affected: affected("under_maintenance", "operational"),
+      notify: true,
+    });
+  }
+  return {
+    ...v2Event(info, {
+      id: window.id,
+      name: window.title,
+      status,
+      createdAt: window.createdAt,
+      monitoringAt: null,
+      resolvedAt: window.actualEnd,
+      impact: "maintenance",
+      anchor: `maintenance-${window.id}`,
+      startedAt: window.actualStart ?? window.scheduledStart,
+      updates,
+      components: covered,
+    }),
     scheduled_for: window.scheduledStart.toISOString(),
     scheduled_until: window.scheduledEnd.toISOString(),
-    incident_updates: window.description
-      ? [{ id: `${window.id}-1`, status, body: window.description, incident_id: window.id, created_at: window.createdAt.toISOString(), updated_at: window.createdAt.toISOString(), display_at: window.createdAt.toISOString(), affected_components: null }]
-      : [],
-    components,
   };
 }
 
-export function v2Summary(info: PageInfo, model: PageModel, data: PageData) {
+/** Every endpoint's body, built from one page model. */
+export function v2Endpoints(info: PageInfo, model: PageModel, data: PageData) {
+  const page = v2Page(info, data);
+  const components = v2Components(info, model, data);
+  const incident = (i: IncidentEntry) => v2Incident(info, i, components);
+  const maintenance = (w: MaintenanceEntry) => v2Maintenance(info, w, components);
+  const recentMaintenance = [...data.maintenance]
+    .filter((w) => w.status !== "cancelled")
+    .sort((a, b) => b.scheduledStart.getTime() - a.scheduledStart.getTime())
+    .slice(0, LIST_LIMIT);
   return {
-    page: v2Page(info, data),
-    status: v2Status(model),
-    components: v2Components(info, model, data),
-    incidents: model.activeIncidents.map((i) => v2Incident(info, i)),
-    scheduled_maintenances: [...model.activeMaintenance, ...model.upcomingMaintenance].map((w) => v2Maintenance(info, w)),
+    summary: {
+      page,
+      components,
+      incidents: model.activeIncidents.map(incident),
+      scheduled_maintenances: [...model.activeMaintenance, ...model.upcomingMaintenance].map(maintenance),
+      status: v2Status(model),
+    },
+    status: { page, status: v2Status(model) },
+    components: { page, components },
+    incidents: { page, incidents: data.incidents.slice(0, LIST_LIMIT).map(incident) },
+    unresolved: { page, incidents: model.activeIncidents.map(incident) },
+    maintenances: { page, scheduled_maintenances: recentMaintenance.map(maintenance) },
+    upcoming: { page, scheduled_maintenances: model.upcomingMaintenance.map(maintenance) },
+    active: { page, scheduled_maintenances: model.activeMaintenance.map(maintenance) },
   };
 }

@@ -1,6 +1,6 @@
 // The status page as a person sees it: Debian's Chromium, driven by playwright-core,
 // against `npm run dev` on a fresh embedded database, in light and dark mode.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,14 @@ describe.skipIf(!hasBrowser)("status page in a real browser", () => {
       }
     }
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("puts no secret on the command line of any process it starts (ps shows those to every user)", () => {
+    const commandLines = execFileSync("ps", ["-o", "args=", "-g", String(dev.pid)], { encoding: "utf8" });
+    expect(commandLines).toContain("wrangler");
+    for (const secret of ["dev-admin-token", "dev-client-token", "postgresql://", "sk_test_", "ADMIN_TOKENS", "DATABASE_URL", "PAGERDUTY_ROUTING_KEY"]) {
+      expect(commandLines).not.toContain(secret);
+    }
   });
 
   for (const scheme of ["light", "dark"] as const) {

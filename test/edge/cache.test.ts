@@ -69,10 +69,10 @@ describe("edge cache for /api/portal/status", () => {
 
   it("serves a stale answer while one background refresh regenerates it", async () => {
     const first = await get("/api/portal/status");
-    const stored = await caches.default.match(cacheKeyFor(namespace, "status"));
+    const stored = await caches.default.match(cacheKeyFor(namespace, "status", "portal.test"));
     const headers = new Headers(stored!.headers);
     headers.set(STORED_AT_HEADER, String(Date.now() - 45_000)); // past the 30 s TTL, inside stale-while-revalidate
-    await caches.default.put(cacheKeyFor(namespace, "status"), new Response(await stored!.text(), { status: 200, headers }));
+    await caches.default.put(cacheKeyFor(namespace, "status", "portal.test"), new Response(await stored!.text(), { status: 200, headers }));
     forgetMemoryCache(); // as in another isolate, which only has the Cache API's copy
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_fresh', 'Fresh', true)");
 
@@ -93,7 +93,7 @@ describe("edge cache for /api/portal/status", () => {
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_kept', 'Kept', true)");
     const good = await json(await get("/api/portal/status"));
     expect(good.data.systemStatus).toBe("operational");
-    await caches.default.delete(cacheKeyFor(namespace, "status")); // the fresh copy has expired
+    await caches.default.delete(cacheKeyFor(namespace, "status", "portal.test")); // the fresh copy has expired
     forgetMemoryCache();
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     await databaseFault(databaseUrl, { refuse: true });

@@ -1,6 +1,7 @@
 // The flag API's shapes, declared once: they validate requests and document the API.
 import { z } from "@hono/zod-openapi";
 import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../../db/schema.ts";
+import { JsonObject, Text } from "../../http/input.ts";
 
 export const FlagKey = z
   .string()
@@ -10,7 +11,9 @@ export const FlagKey = z
 export const Id = z.uuid().openapi({ example: "3f0e4f7e-6a43-4c1b-9d0c-2d1f5e7a9b10" });
 const Percentage = z.number().int().min(0).max(100);
 const IdList = z.array(Id).max(10_000);
-const Metadata = z.record(z.string(), z.unknown()).openapi({ example: { owner: "growth-team" } });
+const Metadata = JsonObject().openapi({ example: { owner: "growth-team" } });
+const Name = Text({ max: 200, min: 1, trim: true });
+const Description = Text({ max: 2000, multiline: true });
 
 export const KeyParam = z.object({ key: FlagKey.openapi({ param: { name: "key", in: "path" } }) });
 export const KeyUserParam = KeyParam.extend({ userId: Id.openapi({ param: { name: "userId", in: "path" } }) });
@@ -19,8 +22,8 @@ export const KeyCustomerParam = KeyParam.extend({ customerId: Id.openapi({ param
 export const NewFlagBody = z
   .strictObject({
     key: FlagKey,
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).nullable().optional(),
+    name: Name,
+    description: Description.nullable().optional(),
     enabled: z.boolean().optional().openapi({ description: "Master switch; defaults to false" }),
     rolloutPercentage: Percentage.optional().openapi({ description: "Defaults to 100, as in the spec's table" }),
     userIds: IdList.optional(),
@@ -31,8 +34,8 @@ export const NewFlagBody = z
 
 export const FlagPatchBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(2000).nullable().optional(),
+    name: Name.optional(),
+    description: Description.nullable().optional(),
     enabled: z.boolean().optional(),
     rolloutPercentage: Percentage.optional().openapi({ description: "Setting it cancels an active gradual rollout" }),
     userIds: IdList.optional(),
