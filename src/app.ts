@@ -56,7 +56,6 @@ export function createApp() {
   app.route("/", statusRoutes);
 
   app.use("/api/admin/*", requireAdmin, limitBody, rejectDuplicateKeys, purgeOnWrite);
-  app.use("/ofrep/*", limitBody, rejectDuplicateKeys);
   app.route("/", flagRoutes);
   app.route("/", allowListRoutes);
   app.route("/", rolloutRoutes);

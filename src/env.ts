@@ -41,8 +41,10 @@ export interface Env {
   RATE_LIMIT?: string;
   /** Requests a minute per client for each public endpoint (the spec's 60). */
   RATE_LIMIT_PER_MINUTE?: string;
-  /** Requests a minute per OFREP client token. */
+  /** Requests a minute per OFREP client token and client address. */
   OFREP_RATE_LIMIT_PER_MINUTE?: string;
+  /** Origins allowed to call OFREP from a browser: comma-separated, or "*" (default). */
+  OFREP_ALLOWED_ORIGINS?: string;
   /** "off" bypasses the edge cache (for tests and debugging). */
   EDGE_CACHE?: string;
   /** Overrides the cache key namespace (defaults to the deployed version id). */

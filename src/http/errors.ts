@@ -8,6 +8,7 @@ import { failure } from "./envelope.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
+import { isOfrepPath, ofrepError, type OfrepErrorCode } from "../ofrep/errors.ts";
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
@@ -23,6 +24,22 @@ export class ApiError extends Error {
 }
 
 export function handleError(error: Error, c: Context<AppEnv>): Response {
+  const response = envelopeFor(error, c);
+  // OFREP clients read OFREP's error shape, not this API's envelope.
+  if (isOfrepPath(c.req.path)) return asOfrepError(c, response.status as ContentfulStatusCode, error);
+  return response;
+}
+
+function asOfrepError(c: Context<AppEnv>, status: ContentfulStatusCode, error: Error): Response {
+  const code: OfrepErrorCode = status === 400 || status === 413 || status === 415 ? "PARSE_ERROR" : "GENERAL";
+  const details =
+    error instanceof ApiError || error instanceof HTTPException || error instanceof DomainError
+      ? error.message || "Request failed"
+      : `An unexpected error occurred (request ${c.get("requestId")})`;
+  return ofrepError(c, status, code, status === 415 ? "Send the request body as application/json" : details);
+}
+
+function envelopeFor(error: Error, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId");
   if (error instanceof ApiError) {
     return c.json(failure(error.code, error.message, { requestId, details: error.details }), error.status);

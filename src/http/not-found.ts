@@ -3,6 +3,9 @@
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { failure } from "./envelope.ts";
+import { isOfrepPath } from "../ofrep/errors.ts";
+
+const OFREP_FLAG = "/ofrep/v1/evaluate/flags/";
 
 type RouteTable = Pick<Hono, "routes">;
 
@@ -14,6 +17,7 @@ export function notFoundHandler(app: RouteTable) {
       .map((r) => ({ method: r.method, pattern: toRegExp(r.path) }));
     const allowed = new Set(compiled.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method));
     const requestId = c.get("requestId");
+    if (isOfrepPath(c.req.path)) return ofrepNotFound(c, allowed);
     if (allowed.size > 0) {
       if (allowed.has("GET")) allowed.add("HEAD");
       c.header("Allow", [...allowed].sort().join(", "));
@@ -21,6 +25,19 @@ export function notFoundHandler(app: RouteTable) {
     }
     return c.json(failure("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`, { requestId }), 404);
   };
+}
+
+/** OFREP's shapes: a key with a slash (providers do not encode keys) is a flag that does not exist. */
+function ofrepNotFound(c: Context<AppEnv>, allowed: Set<string>): Response {
+  if (allowed.size > 0) {
+    c.header("Allow", [...allowed].sort().join(", "));
+    return c.json({ errorCode: "GENERAL", errorDetails: `${c.req.method} is not allowed on ${c.req.path}` }, 405);
+  }
+  if (c.req.path.startsWith(OFREP_FLAG)) {
+    const key = c.req.path.slice(OFREP_FLAG.length);
+    return c.json({ key, errorCode: "FLAG_NOT_FOUND", errorDetails: `No flag with key '${key}'` }, 404);
+  }
+  return c.json({ errorCode: "GENERAL", errorDetails: `No OFREP route for ${c.req.method} ${c.req.path}` }, 404);
 }
 
 function toRegExp(path: string): RegExp {

@@ -1,5 +1,7 @@
 // OpenFeature Remote Evaluation Protocol (OFREP) v1, so any OpenFeature SDK can read these
 // flags. Errors follow OFREP's own shapes rather than this API's envelope, as clients expect.
+// In order, every request passes CORS (browsers), authentication (before any body is
+// read), the client's rate limit, then the body guards.
 import { createRoute, OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../auth/tokens.ts";
@@ -9,7 +11,11 @@ import { FlagKey } from "../flags/routes/schemas.ts";
 import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { Text } from "../http/input.ts";
 import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
+import { clientKey } from "../edge/client-key.ts";
 import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
+import { limitBody, rejectDuplicateKeys } from "../http/body-guard.ts";
+import { ofrepCors } from "./cors.ts";
+import { ofrepError } from "./errors.ts";
 
 const clientTokens = cachedTokens(parseClientTokens);
 
@@ -18,7 +24,7 @@ const requireClient = createMiddleware<AppEnv>(async (c, next) => {
   const client = token ? await matchToken(token, await clientTokens(c.env.FLAG_CLIENT_TOKENS)) : null;
   if (!client) {
     c.header("WWW-Authenticate", 'Bearer realm="ofrep"');
-    return c.json({ errorDetails: "A valid flag client bearer token is required" }, 401);
+    return ofrepError(c, 401, "GENERAL", "A valid flag client bearer token is required");
   }
   c.set("flagClient", client);
   await next();
@@ -64,8 +70,15 @@ const tags = ["OFREP"];
 const security = [{ flagClientToken: [] }];
 const body = { required: false, content: { "application/json": { schema: EvaluationRequest } } };
 
+const limited = rateLimit({
+  scope: "ofrep",
+  limit: flagClientLimit,
+  client: (c) => `${c.get("flagClient")}|${clientKey(c.req.header("cf-connecting-ip"))}`,
+  refusal: (c, message) => ofrepError(c, 429, "GENERAL", message),
+});
+
 export const ofrepRoutes = new OpenAPIHono<AppEnv>({ defaultHook: ofrepHook });
-ofrepRoutes.use("/ofrep/*", requireClient, rateLimit({ scope: "ofrep", limit: flagClientLimit, client: (c) => c.get("flagClient") }));
+ofrepRoutes.use("/ofrep/*", ofrepCors, requireClient, limited, limitBody, rejectDuplicateKeys);
 ofrepRoutes
   .openapi(
     createRoute({
@@ -74,9 +87,12 @@ ofrepRoutes
       responses: {
         200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
         400: { description: "Bad request or context", content: { "application/json": { schema: Failure } } },
-        401: { description: "Missing or invalid client token" },
-        429: { description: "Over the client's rate limit; see Retry-After" },
+        401: { description: "Missing or invalid client token", content: { "application/json": { schema: Failure } } },
         404: { description: "FLAG_NOT_FOUND", content: { "application/json": { schema: Failure } } },
+        413: { description: "Body over 64 KiB", content: { "application/json": { schema: Failure } } },
+        415: { description: "Body not sent as application/json", content: { "application/json": { schema: Failure } } },
+        429: { description: "Over the client's rate limit; see Retry-After (seconds)", content: { "application/json": { schema: Failure } } },
+        500: { description: "Unexpected failure", content: { "application/json": { schema: Failure } } },
       },
     }),
     async (c) => {
@@ -95,8 +111,11 @@ ofrepRoutes
         200: { description: "Every flag, evaluated", content: { "application/json": { schema: z.object({ flags: z.array(Success) }) } } },
         304: { description: "Not modified since the ETag given" },
         400: { description: "Bad request or context", content: { "application/json": { schema: BulkFailure } } },
-        401: { description: "Missing or invalid client token" },
-        429: { description: "Over the client's rate limit; see Retry-After" },
+        401: { description: "Missing or invalid client token", content: { "application/json": { schema: BulkFailure } } },
+        413: { description: "Body over 64 KiB", content: { "application/json": { schema: BulkFailure } } },
+        415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
+        429: { description: "Over the client's rate limit; see Retry-After (seconds)", content: { "application/json": { schema: BulkFailure } } },
+        500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
       },
     }),
     async (c) => {

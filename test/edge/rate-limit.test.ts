@@ -1,3 +1,4 @@
+import { parseItem } from "structured-headers";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { clientKey } from "../../src/edge/client-key.ts";
 import { gcra } from "../../src/edge/gcra.ts";
@@ -99,6 +100,12 @@ describe("rate limiting the public endpoints", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(30);
     expect(refused.headers.get("ratelimit")).toMatch(/^"status";r=0;t=\d+$/);
+    // Read as a structured-field parser reads them (RFC 9651): t is the moment Retry-After names.
+    const [policyName, policy] = parseItem(refused.headers.get("ratelimit-policy")!);
+    expect([policyName, Object.fromEntries(policy)]).toEqual(["status", { q: 2, w: 60 }]);
+    const [limitName, limit] = parseItem(refused.headers.get("ratelimit")!);
+    expect(limitName).toBe("status");
+    expect(Object.fromEntries(limit)).toEqual({ r: 0, t: Number(refused.headers.get("retry-after")) });
     expect(refused.headers.get("x-request-id")).toBeTruthy();
     expect(await refused.json()).toMatchObject({ success: false, version: "v1", error: { code: "RATE_LIMITED" } });
   });
@@ -137,16 +144,20 @@ describe("rate limiting the public endpoints", () => {
     expect(logged.some((line) => JSON.parse(line).event === "rate_limiter_unavailable")).toBe(true);
   });
 
-  it("limits OFREP per client token with its own limit", async () => {
+  it("limits OFREP per client token and client address, with its own limit", async () => {
     const env = edgeEnv({ FLAG_CLIENT_TOKENS: "token-one,token-two", OFREP_RATE_LIMIT_PER_MINUTE: "2" });
-    const ask = (token: string) =>
-      callWorker("/ofrep/v1/evaluate/flags", env, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "cf-connecting-ip": nextIp() }, body: "{}" });
+    const server = nextIp();
+    const ask = (token: string, ip = server) =>
+      callWorker("/ofrep/v1/evaluate/flags", env, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "cf-connecting-ip": ip }, body: "{}" });
     expect((await ask("token-one")).status).toBe(200);
     expect((await ask("token-one")).status).toBe(200);
     const refused = await ask("token-one");
     expect(refused.status).toBe(429);
     expect(refused.headers.get("ratelimit-policy")).toBe('"ofrep";q=2;w=60');
+    // Another token from the same server, and the same token from another server (say, a
+    // browser sharing the web token), each have their own allowance.
     expect((await ask("token-two")).status).toBe(200);
+    expect((await ask("token-one", nextIp())).status).toBe(200);
   });
 });
 

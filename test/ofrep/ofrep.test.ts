@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { OpenFeature } from "@openfeature/server-sdk";
 import { OFREPProvider } from "@openfeature/ofrep-provider";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { bucketOf } from "../../src/flags/bucket.ts";
@@ -141,4 +141,151 @@ describe("the OpenFeature server SDK with the OFREP provider", () => {
     expect(missing).toMatchObject({ value: true, errorCode: "FLAG_NOT_FOUND" });
     await OpenFeature.close();
   });
+});
+
+describe("OFREP for browsers and every error in OFREP's shape", () => {
+  const ORIGIN = "https://app.example.com";
+  const raw = (path: string, init: RequestInit, extra: Partial<Env> = {}) => callWorker(path, { ...env(), ...extra }, init);
+  const post = (path: string, headers: Record<string, string>, body: BodyInit | null = "{}", extra: Partial<Env> = {}) =>
+    raw(path, { method: "POST", headers: { origin: ORIGIN, "content-type": "application/json", ...headers }, body }, extra);
+  const authorized = { authorization: `Bearer ${CLIENT_TOKEN}` };
+
+  it("answers the CORS preflight before authentication, allowing what the web provider sends", async () => {
+    for (const path of ["/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags/portal_analytics"]) {
+      const preflight = await raw(path, {
+        method: "OPTIONS",
+        headers: { origin: ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,if-none-match" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+      expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toBe("authorization,content-type,if-none-match");
+    }
+  });
+
+  it("puts the CORS headers on every answer, errors included, and exposes ETag and Retry-After", async () => {
+    const answers = [
+      await post("/ofrep/v1/evaluate/flags", authorized),
+      await post("/ofrep/v1/evaluate/flags", {}),
+      await post("/ofrep/v1/evaluate/flags/portal_nope", authorized),
+      await post("/ofrep/v1/evaluate/flags/portal_analytics", authorized, '{"context": {"targetingKey": 1}}'),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+      expect(answer.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("etag");
+      expect(answer.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("retry-after");
+    }
+  });
+
+  it("limits browsers to the configured origins", async () => {
+    const only = { OFREP_ALLOWED_ORIGINS: "https://portal.example.com, https://admin.example.com" };
+    const allowed = await raw("/ofrep/v1/evaluate/flags", { method: "OPTIONS", headers: { origin: "https://admin.example.com", "access-control-request-method": "POST" } }, only);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
+    expect(allowed.headers.get("vary")).toContain("Origin");
+    const other = await raw("/ofrep/v1/evaluate/flags", { method: "OPTIONS", headers: { origin: ORIGIN, "access-control-request-method": "POST" } }, only);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("checks the token before reading the body: no token is 401 whatever the body", async () => {
+    const huge = JSON.stringify({ context: { targetingKey: "x".repeat(200_000) } });
+    for (const [body, type] of [[huge, "application/json"], ["{not json", "application/json"], ["context=1", "text/plain"]] as const) {
+      const response = await post("/ofrep/v1/evaluate/flags/portal_analytics", { "content-type": type }, body);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ key: "portal_analytics", errorCode: "GENERAL", errorDetails: "A valid flag client bearer token is required" });
+    }
+  });
+
+  it("answers 400, 401, 404, 405, 413, 415 and 429 in OFREP's shape, with the key on the single-flag endpoint", async () => {
+    const single = "/ofrep/v1/evaluate/flags/portal_analytics";
+    const cases: [Response, number, Record<string, unknown>][] = [
+      [await post(single, authorized, "{not json"), 400, { key: "portal_analytics", errorCode: "PARSE_ERROR" }],
+      [await post("/ofrep/v1/evaluate/flags", authorized, "{not json"), 400, { errorCode: "PARSE_ERROR" }],
+      [await post(single, { authorization: "Bearer wrong" }), 401, { key: "portal_analytics", errorCode: "GENERAL" }],
+      [await post("/ofrep/v1/evaluate/flags/portal/with/slashes", authorized), 404, { key: "portal/with/slashes", errorCode: "FLAG_NOT_FOUND" }],
+      [await raw("/ofrep/v1/evaluate/flags", { method: "GET", headers: authorized }), 405, { errorCode: "GENERAL" }],
+      [await post(single, authorized, JSON.stringify({ context: { x: "y".repeat(70_000) } })), 413, { key: "portal_analytics", errorCode: "PARSE_ERROR" }],
+      [await post(single, { ...authorized, "content-type": "text/plain" }, "hello"), 415, { key: "portal_analytics", errorCode: "PARSE_ERROR" }],
+    ];
+    for (const [response, status, body] of cases) {
+      expect(response.status).toBe(status);
+      const parsed = (await response.json()) as Record<string, unknown>;
+      expect(parsed).toMatchObject(body);
+      expect(typeof parsed.errorDetails).toBe("string");
+      expect(parsed).not.toHaveProperty("success");
+    }
+    const limited = { RATE_LIMIT_PER_MINUTE: undefined, OFREP_RATE_LIMIT_PER_MINUTE: "1" } as Partial<Env>;
+    const ip = "198.51.100.77";
+    expect((await post(single, { ...authorized, "cf-connecting-ip": ip }, "{}", limited)).status).toBe(200);
+    const refused = await post(single, { ...authorized, "cf-connecting-ip": ip }, "{}", limited);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/); // seconds: the providers parseInt it
+    expect(await refused.json()).toMatchObject({ key: "portal_analytics", errorCode: "GENERAL" });
+    // The same token from another address has its own allowance.
+    expect((await post(single, { ...authorized, "cf-connecting-ip": "198.51.100.78" }, "{}", limited)).status).toBe(200);
+  });
+
+  it("answers a database failure as OFREP's GENERAL error, with the key", async () => {
+    const warnings = vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await post("/ofrep/v1/evaluate/flags/portal_analytics", authorized, "{}", { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" });
+    warnings.mockRestore();
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ key: "portal_analytics", errorCode: "GENERAL" });
+    expect(JSON.stringify(body)).not.toContain("127.0.0.1");
+  });
+
+  it("takes an empty JSON body as no body", async () => {
+    const response = await post("/ofrep/v1/evaluate/flags/portal_analytics", authorized, "");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ key: "portal_analytics", value: true });
+  });
+});
+
+describe("the OFREP server provider at a realistic rate, with the real limiter", () => {
+  const fetchThroughWorker = (extra: Partial<Env>) => async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    request.headers.set("cf-connecting-ip", "203.0.113.10");
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(request, { ...harness, ...env(), RATE_LIMIT_PER_MINUTE: "60", ...extra } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+
+  it("serves one server making one request per evaluation: 700 evaluations in seconds (more than the old 600 a minute), no refusal, every value right", async () => {
+    // Defaults: OFREP_RATE_LIMIT_PER_MINUTE unset, so the shipped limit applies.
+    const defaults = { OFREP_RATE_LIMIT_PER_MINUTE: undefined } as Partial<Env>;
+    await OpenFeature.setProviderAndWait("load", new OFREPProvider({ baseUrl: "http://portal.test", headers: { Authorization: `Bearer ${CLIENT_TOKEN}` }, fetchImplementation: fetchThroughWorker(defaults) }));
+    const client = OpenFeature.getClient("load");
+    const users = Array.from({ length: 700 }, seededUuids(21));
+    const results: { value: boolean; errorCode?: string; id: string }[] = [];
+    for (let i = 0; i < users.length; i += 50) {
+      const batch = users.slice(i, i + 50);
+      results.push(...(await Promise.all(batch.map(async (id) => ({ id, ...(await client.getBooleanDetails("portal_dark_mode", false, { targetingKey: id })) })))));
+    }
+    expect(results.filter((r) => r.errorCode)).toEqual([]);
+    expect(results.every((r) => r.value === bucketOf("salt3", r.id) < 50)).toBe(true);
+    await OpenFeature.clearProviders();
+  }, 60_000);
+
+  it("backs off for Retry-After seconds after a 429, then evaluates again", async () => {
+    await OpenFeature.setProviderAndWait(
+      "tight",
+      new OFREPProvider({ baseUrl: "http://portal.test", headers: { Authorization: `Bearer ${CLIENT_TOKEN}` }, fetchImplementation: fetchThroughWorker({ OFREP_RATE_LIMIT_PER_MINUTE: "120" }) }),
+    );
+    const client = OpenFeature.getClient("tight");
+    const evaluate = () => client.getBooleanDetails("portal_analytics", false, { targetingKey: VIP });
+    // A burst past the allowance, 20 at a time (one database connection each).
+    const burst: Awaited<ReturnType<typeof evaluate>>[] = [];
+    for (let i = 0; i < 7; i++) burst.push(...(await Promise.all(Array.from({ length: 20 }, evaluate))));
+    const served = burst.filter((r) => !r.errorCode).length;
+    expect(served).toBeGreaterThanOrEqual(120);
+    expect(served).toBeLessThanOrEqual(125);
+    expect(burst.filter((r) => r.errorCode).every((r) => r.errorCode === "GENERAL" && r.value === false)).toBe(true);
+    const paused = await evaluate();
+    expect(paused).toMatchObject({ value: false, errorCode: "GENERAL" });
+    expect(paused.errorMessage).toMatch(/TooManyRequests|paused/i);
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect(await evaluate()).toMatchObject({ value: true, reason: "SPLIT" });
+    await OpenFeature.clearProviders();
+  }, 30_000);
 });
