@@ -123,10 +123,15 @@ export const TEST_DEFAULTS: Partial<Env> = { EDGE_CACHE: "off", RATE_LIMIT_PER_M
  * call itself returns only after the request's waitUntil work has settled.
  */
 export async function callWorker(path: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response & { elapsedMs: number }> {
+  return callWorkerAt(`http://portal.test${path}`, env, init);
+}
+
+/** The same at a full URL: the runtime builds a request's URL from the Host the client sent. */
+export async function callWorkerAt(url: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response & { elapsedMs: number }> {
   const ctx = createExecutionContext();
   const fullEnv = { ...harness, ...TEST_DEFAULTS, ...env } as Env;
   const started = Date.now();
-  const response = await worker.fetch(new Request(`http://portal.test${path}`, init), fullEnv, ctx);
+  const response = await worker.fetch(new Request(url, init), fullEnv, ctx);
   const elapsedMs = Date.now() - started;
   await waitOnExecutionContext(ctx);
   return Object.assign(response, { elapsedMs });
