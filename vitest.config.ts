@@ -17,6 +17,8 @@ export default defineConfig({
                   HARNESS_VENDORS_URL: harness.vendorsUrl,
                   HARNESS_POSTGRES: harness.postgres,
                   LOCAL_PG_RELAY: harness.relay,
+                  // Runs per route of the generated-input property test (more for a deeper run).
+                  PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "25",
                 },
               },
             };

@@ -28,13 +28,18 @@ export const rejectDuplicateKeys = createMiddleware<AppEnv>(async (c, next) => {
       c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers });
     } else {
       const duplicate = findDuplicateKey(text);
+      if (duplicate === "__proto__") throw new ApiError(400, "VALIDATION_ERROR", "__proto__: not an allowed key (it cannot be stored as sent)");
       if (duplicate !== null) throw new ApiError(400, "VALIDATION_ERROR", `${duplicate}: given more than once`);
     }
   }
   await next();
 });
 
-/** The first key that appears twice in one object of a JSON text, or null. */
+/**
+ * The first key that appears twice in one object of a JSON text, or `__proto__` wherever
+ * it appears (JSON.parse makes it an own property, which validation and storage drop
+ * without a word), or null.
+ */
 export function findDuplicateKey(text: string): string | null {
   const objects: (Set<string> | null)[] = []; // null marks an array
   let i = 0;
@@ -56,7 +61,7 @@ export function findDuplicateKey(text: string): string | null {
         } catch {
           return null; // malformed: the JSON parser will say so
         }
-        if (current.has(key)) return key;
+        if (current.has(key) || key === "__proto__") return key;
         current.add(key);
       }
       continue;

@@ -51,14 +51,17 @@ export const Instant = z.iso
     else if (/\.\d{4,}/.test(value)) ctx.addIssue({ code: "custom", message: "give at most millisecond precision" });
   });
 
-/** A calendar day, YYYY-MM-DD, between 1970 and 9999, that exists. */
+// The day after a day must still be writable (as an ISO instant): 9999-12-31's is not.
+const LAST_DAY = Date.UTC(9999, 11, 30);
+
+/** A calendar day, YYYY-MM-DD, from 1970-01-01 to 9999-12-30, that exists. */
 export const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD")
   .superRefine((value, ctx) => {
     const at = Date.parse(`${value}T00:00:00Z`);
     if (Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== value) ctx.addIssue({ code: "custom", message: "is not a real date" });
-    else if (at < EARLIEST || at > LATEST) ctx.addIssue({ code: "custom", message: "must be between 1970 and 9999" });
+    else if (at < EARLIEST || at > LAST_DAY) ctx.addIssue({ code: "custom", message: "must be between 1970-01-01 and 9999-12-30" });
   });
 
 /** Where in a JSON value the first thing that cannot be stored exactly is, and why. */

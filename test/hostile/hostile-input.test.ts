@@ -2,24 +2,14 @@
 // with a JSON error naming the problem — never a 5xx — and leave every table exactly as it was.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, ADMIN_TOKENS } from "../support/admin.ts";
+import { tableChecksums } from "../support/checksums.ts";
 import { callWorker, freshDatabase, sql } from "../support/harness.ts";
 
 let databaseUrl: string;
 let windowId: string;
 let incidentId: string;
 const CLIENT = "hostile-client-token";
-const TABLES = [
-  "feature_flags", "flag_rollouts", "audit_log", "system_status", "incident_updates", "system_status_archive",
-  "maintenance_windows", "health_check_logs", "health_check_daily", "alert_rules", "alert_state", "alert_notifications",
-];
-
-async function checksums(): Promise<Record<string, string>> {
-  const rows = await sql<{ name: string; sum: string }>(
-    databaseUrl,
-    TABLES.map((t) => `SELECT '${t}' AS name, coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), 'empty') AS sum FROM ${t} x`).join(" UNION ALL "),
-  );
-  return Object.fromEntries(rows.map((r) => [r.name, r.sum]));
-}
+const checksums = () => tableChecksums(databaseUrl);
 
 interface Case {
   name: string;
