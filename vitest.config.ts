@@ -28,17 +28,21 @@ export default defineConfig({
           name: "workers",
           globalSetup: ["./test/support/global-setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**"],
+          exclude: ["test/outside/**"],
           testTimeout: 20_000,
           hookTimeout: 60_000,
         },
       },
       {
-        // A real browser against `npm run dev`, in Node.
+        // The clients people already use (Chromium, the OpenFeature web SDK, Statuspage
+        // clients, feed and calendar parsers, OpenAPI tooling), in Node, against one
+        // `npm run dev`. One file at a time: they share that server.
         test: {
-          name: "browser",
-          include: ["test/browser/**/*.test.ts"],
+          name: "outside",
+          include: ["test/outside/**/*.test.ts"],
+          globalSetup: ["./test/outside/setup.ts"],
           environment: "node",
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -28,6 +28,7 @@ import { incidentRoutes } from "./incidents/routes.ts";
 import { maintenanceRoutes } from "./maintenance/routes.ts";
 import { ofrepRoutes } from "./ofrep/route.ts";
 import { reportRoutes } from "./reports/routes.ts";
+import { registerStatusPageDocs } from "./status-page/openapi.ts";
 import { statusPageRoutes } from "./status-page/routes.tsx";
 import { statusRoutes } from "./status/route.ts";
 
@@ -65,6 +66,7 @@ export function createApp() {
   app.route("/", auditRoutes);
   app.route("/", ofrepRoutes);
   app.route("/", statusPageRoutes(() => app));
+  registerStatusPageDocs(app.openAPIRegistry);
   mountDocs(app);
 
   app.notFound(notFoundHandler(app));

@@ -1,17 +1,36 @@
 // The generated OpenAPI 3.1 document, and a reference page rendered from it on the
 // server: no script from a CDN, so it works offline and under a strict CSP.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { AppEnv } from "../env.ts";
+import { PUBLIC } from "../http/openapi.ts";
 
-const DOCUMENT_CONFIG = {
+const TAGS = [
+  { name: "Public", description: "Health and status for monitors, status pages and the portal: no credentials, limited per client, cached at the edge" },
+  { name: "Status page", description: "The status page and the formats other tools read: RSS, Atom, iCalendar, a badge" },
+  { name: "Statuspage v2", description: "Atlassian Statuspage's public API v2, field for field" },
+  { name: "OFREP", description: "OpenFeature Remote Evaluation Protocol v1, for OpenFeature SDKs; a flag client token; CORS for browsers" },
+  { name: "Admin: flags", description: "Feature flags; an admin token; every change audited" },
+  { name: "Admin: rollouts", description: "Gradual rollouts of a flag" },
+  { name: "Admin: maintenance", description: "Maintenance windows" },
+  { name: "Admin: incidents", description: "Incidents and their timelines" },
+  { name: "Admin: audit", description: "The audit log" },
+  { name: "Admin: reports", description: "The daily health report and the flag audit" },
+  { name: "Service", description: "Liveness and this document" },
+];
+
+/** The document's configuration; `servers` is PUBLIC_URL when set, else this origin (relative). */
+const documentConfig = (c?: Context<AppEnv>) => ({
   openapi: "3.1.0",
   info: {
     title: "Portal Health & Status API",
     version: "v1",
     description: "Public health and status of the customer portal: component health, maintenance windows, feature flags and known issues.",
   },
-};
+  servers: [{ url: c?.env.PUBLIC_URL?.replace(/\/+$/, "") || "/", description: "This service" }],
+  tags: TAGS,
+});
 
 type Operation = { summary?: string; description?: string; tags?: string[]; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> };
 
@@ -26,9 +45,17 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     scheme: "bearer",
     description: "A token from FLAG_CLIENT_TOKENS, for OFREP clients",
   });
-  app.doc31("/api/openapi.json", DOCUMENT_CONFIG);
+  const serviceRoute = (path: string, operationId: string, summary: string, type: string, schema: z.ZodType = z.string()) =>
+    app.openAPIRegistry.registerPath({
+      method: "get", path, operationId, summary, tags: ["Service"], ...PUBLIC,
+      responses: { 200: { description: summary, content: { [type]: { schema } } } },
+    });
+  serviceRoute("/api/ping", "ping", "Liveness: pong, with no dependency and no middleware", "text/plain");
+  serviceRoute("/api/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document", "application/json", z.object({ openapi: z.literal("3.1.0") }).catchall(z.unknown()));
+  serviceRoute("/docs", "getApiReference", "This document as a reference page", "text/html");
+  app.doc31("/api/openapi.json", (c) => documentConfig(c));
   app.get("/docs", (c) => {
-    const document = app.getOpenAPI31Document(DOCUMENT_CONFIG);
+    const document = app.getOpenAPI31Document(documentConfig(c));
     const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
       Object.entries(item as Record<string, Operation>).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
     );

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
-import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { CACHED_HEADERS, errorResponse, notModified, PUBLIC, successEnvelope, tooManyRequests } from "../http/openapi.ts";
 import { setMetric } from "hono/timing";
 import { versionInfo } from "../status/version.ts";
 import { sharedProbeRound } from "./check-health.ts";
@@ -28,34 +28,64 @@ const Health = z
       twilio: ComponentHealth,
       email: ComponentHealth,
     }),
-    lastIncident: z
-      .object({
+    lastIncident: z.union([
+      z.object({
         component: z.enum(COMPONENTS),
         status: z.enum(INCIDENT_STATUSES),
         message: z.string().nullable(),
         timestamp: z.string().datetime(),
-      })
-      .nullable(),
+      }),
+      z.null(),
+    ]),
     timestamp: z.string().datetime(),
   })
   .openapi("Health");
 
 const HealthEnvelope = successEnvelope(Health, "HealthResponse");
 
+const HealthCheck = z.object({
+  componentId: z.string(),
+  componentType: z.enum(["datastore", "system", "component"]),
+  observedValue: z.number(),
+  observedUnit: z.literal("ms"),
+  status: z.enum(["pass", "warn", "fail"]),
+  time: z.string().datetime(),
+  output: z.string().optional(),
+});
+const HealthJson = z
+  .object({
+    status: z.enum(["pass", "warn", "fail"]),
+    version: z.string(),
+    releaseId: z.string(),
+    serviceId: z.string(),
+    description: z.string(),
+    checks: z.record(z.string(), z.array(HealthCheck)),
+    notes: z.array(z.string()),
+  })
+  .openapi("HealthCheckResponse", { description: "draft-inadarei-api-health-check (application/health+json)" });
+
 export const healthRoute = createRoute({
   method: "get",
+  operationId: "getHealth",
   path: "/api/portal/health",
   tags: ["Public"],
+  ...PUBLIC,
   summary: "System health",
   description:
     "Probes the database, Stripe, Twilio and Resend in parallel. 200 while operational or degraded, 503 during a partial or major outage; the body has the same shape either way.",
   responses: {
     200: {
       description: "Operational or degraded. With `Accept: application/health+json`, the IETF health check format (draft-inadarei-api-health-check) instead.",
-      content: { "application/json": { schema: HealthEnvelope }, "application/health+json": { schema: z.record(z.string(), z.unknown()) } },
+      headers: { ...CACHED_HEADERS, Vary: { description: "Accept: two representations of one URL", schema: { type: "string" } } },
+      content: { "application/json": { schema: HealthEnvelope }, "application/health+json": { schema: HealthJson } },
     },
-    503: { description: "Partial or major outage", content: { "application/json": { schema: HealthEnvelope } } },
-    429: errorResponse("Over the client's rate limit; see Retry-After"),
+    304: notModified,
+    503: {
+      description: "Partial or major outage (same shapes as 200)",
+      headers: { ...CACHED_HEADERS },
+      content: { "application/json": { schema: HealthEnvelope }, "application/health+json": { schema: HealthJson } },
+    },
+    429: tooManyRequests(),
     500: errorResponse("Unexpected failure"),
   },
 });

@@ -43,6 +43,31 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+/** A public operation: no credentials (overrides nothing; says so for linters and generators). */
+export const PUBLIC: { security: [] } = { security: [] };
+
+const headerOf = (description: string, type: "string" | "integer" = "string") => ({ description, schema: { type } });
+
+/** Headers on cached public answers. */
+export const CACHED_HEADERS = {
+  ETag: headerOf("Strong validator; send it back in If-None-Match"),
+  Age: headerOf("Seconds since the answer (or, when stale, its data) was produced", "integer"),
+  "Cache-Control": headerOf("How long clients may keep it; no-store for answers built from the last known state"),
+} as const;
+
+const RATE_LIMIT_HEADERS = {
+  "RateLimit-Policy": headerOf('IETF draft: the client\'s quota, e.g. "status";q=60;w=60'),
+  RateLimit: headerOf('IETF draft: what is left, e.g. "status";r=59;t=1'),
+} as const;
+
+/** 304 for a conditional GET whose ETag still matches. */
+export const notModified = { description: "Not modified: the ETag sent in If-None-Match still matches", headers: { ETag: CACHED_HEADERS.ETag } };
+
+/** 429 with its headers, in the given content (this API's envelope by default). */
+export function tooManyRequests(description = "Over the client's rate limit", content: Record<string, { schema: z.ZodType }> = { "application/json": { schema: ErrorEnvelope } }) {
+  return { description: `${description}; retry after Retry-After seconds`, headers: { "Retry-After": headerOf("Seconds until a request would be admitted", "integer"), ...RATE_LIMIT_HEADERS }, content };
+}
+
 /** The error responses every admin route can give. */
 export const adminErrors = {
   400: errorResponse("Invalid input; the message names the field"),

@@ -43,7 +43,7 @@ const resolved = { 409: errorResponse("The incident is already resolved (INCIDEN
 export const incidentRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/incidents", tags, security, summary: "List incidents with their timelines, newest first",
+      method: "get", path: "/api/admin/incidents", operationId: "listIncidents", tags, security, summary: "List incidents with their timelines, newest first",
       request: { query: z.strictObject({ state: z.enum(["open", "resolved", "all"]).default("all"), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
       responses: { 200: jsonContent(successEnvelope(z.array(Incident), "IncidentList"), "Incidents"), ...adminErrors },
     }),
@@ -54,7 +54,7 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/incidents", tags, security, summary: "Open an incident",
+      method: "post", path: "/api/admin/incidents", operationId: "openIncident", tags, security, summary: "Open an incident",
       request: { body: jsonBody(NewIncident) },
       responses: { 201: incidentResponse("The new incident"), ...adminErrors },
     }),
@@ -62,7 +62,7 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/incidents/{id}", tags, security, summary: "Read an incident and its timeline",
+      method: "get", path: "/api/admin/incidents/{id}", operationId: "getIncident", tags, security, summary: "Read an incident and its timeline",
       request: { params: IdParam },
       responses: { 200: incidentResponse("The incident"), ...notFound, ...adminErrors },
     }),
@@ -70,7 +70,7 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/incidents/{id}", tags, security, summary: "Post an update: a new status, phase and/or message",
+      method: "patch", path: "/api/admin/incidents/{id}", operationId: "updateIncident", tags, security, summary: "Post an update: a new status, phase and/or message",
       request: { params: IdParam, body: jsonBody(IncidentPatch) },
       responses: { 200: incidentResponse("The incident with the update on its timeline"), ...notFound, ...resolved, ...adminErrors },
     }),
@@ -78,7 +78,7 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/incidents/{id}/resolve", tags, security, summary: "Resolve an incident",
+      method: "post", path: "/api/admin/incidents/{id}/resolve", operationId: "resolveIncident", tags, security, summary: "Resolve an incident",
       request: { params: IdParam, body: { required: false, content: { "application/json": { schema: Resolution } } } },
       responses: { 200: incidentResponse("The resolved incident"), ...notFound, ...resolved, ...adminErrors },
     }),

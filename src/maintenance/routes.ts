@@ -96,7 +96,7 @@ const toDates = <T extends { scheduledStart?: string; scheduledEnd?: string }>(b
 export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/maintenance", tags, security, summary: "List maintenance windows, latest first",
+      method: "get", path: "/api/admin/maintenance", operationId: "listMaintenanceWindows", tags, security, summary: "List maintenance windows, latest first",
       request: { query: ListQuery },
       responses: { 200: jsonContent(successEnvelope(z.array(Window), "MaintenanceWindowList"), "Windows"), ...adminErrors },
     }),
@@ -112,7 +112,7 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/maintenance", tags, security, summary: "Schedule a maintenance window",
+      method: "post", path: "/api/admin/maintenance", operationId: "scheduleMaintenanceWindow", tags, security, summary: "Schedule a maintenance window",
       description: "Shorter than 48 hours' notice, or less than a 50 % buffer over metadata.expectedDurationMinutes, is accepted with warnings.",
       request: { body: jsonBody(NewWindow) },
       responses: { 201: windowResponse("The new window"), ...adminErrors },
@@ -125,7 +125,7 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/maintenance/{id}", tags, security, summary: "Read a maintenance window",
+      method: "get", path: "/api/admin/maintenance/{id}", operationId: "getMaintenanceWindow", tags, security, summary: "Read a maintenance window",
       request: { params: IdParam },
       responses: { 200: windowResponse("The window"), ...notFound, ...adminErrors },
     }),
@@ -133,7 +133,7 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/maintenance/{id}", tags, security, summary: "Change a scheduled or running window",
+      method: "patch", path: "/api/admin/maintenance/{id}", operationId: "updateMaintenanceWindow", tags, security, summary: "Change a scheduled or running window",
       request: { params: IdParam, body: jsonBody(WindowPatch) },
       responses: { 200: windowResponse("The changed window"), ...notFound, ...conflict, ...adminErrors },
     }),
@@ -144,7 +144,7 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "delete", path: "/api/admin/maintenance/{id}", tags, security, summary: "Delete a window that is not in progress",
+      method: "delete", path: "/api/admin/maintenance/{id}", operationId: "deleteMaintenanceWindow", tags, security, summary: "Delete a window that is not in progress",
       request: { params: IdParam },
       responses: { 200: jsonContent(successEnvelope(z.object({ id: z.string(), deleted: z.literal(true) }), "MaintenanceDeleted"), "Deleted"), ...notFound, ...conflict, ...adminErrors },
     }),
@@ -159,7 +159,7 @@ for (const transition of ["start", "complete", "cancel"] as const) {
   const summary = { start: "Start a scheduled window now", complete: "Complete a window in progress", cancel: "Cancel a scheduled window" }[transition];
   maintenanceRoutes.openapi(
     createRoute({
-      method: "post", path: `/api/admin/maintenance/{id}/${transition}`, tags, security, summary,
+      method: "post", path: `/api/admin/maintenance/{id}/${transition}`, operationId: `${transition}MaintenanceWindow`, tags, security, summary,
       request: { params: IdParam },
       responses: { 200: windowResponse("The window after the change"), ...notFound, ...conflict, ...adminErrors },
     }),

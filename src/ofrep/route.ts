@@ -10,6 +10,7 @@ import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
 import { FlagKey } from "../flags/routes/schemas.ts";
 import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { Text } from "../http/input.ts";
+import { notModified, tooManyRequests } from "../http/openapi.ts";
 import { contextFromOfrep, ofrepEvaluate } from "./evaluate.ts";
 import { clientKey } from "../edge/client-key.ts";
 import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
@@ -82,7 +83,7 @@ ofrepRoutes.use("/ofrep/*", ofrepCors, requireClient, limited, limitBody, reject
 ofrepRoutes
   .openapi(
     createRoute({
-      method: "post", path: "/ofrep/v1/evaluate/flags/{key}", tags, security, summary: "Evaluate one flag (OFREP)",
+      method: "post", path: "/ofrep/v1/evaluate/flags/{key}", operationId: "evaluateFlag", tags, security, summary: "Evaluate one flag (OFREP)",
       request: { params: z.object({ key: z.string().openapi({ param: { name: "key", in: "path" } }) }), body },
       responses: {
         200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
@@ -91,7 +92,7 @@ ofrepRoutes
         404: { description: "FLAG_NOT_FOUND", content: { "application/json": { schema: Failure } } },
         413: { description: "Body over 64 KiB", content: { "application/json": { schema: Failure } } },
         415: { description: "Body not sent as application/json", content: { "application/json": { schema: Failure } } },
-        429: { description: "Over the client's rate limit; see Retry-After (seconds)", content: { "application/json": { schema: Failure } } },
+        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: Failure } }),
         500: { description: "Unexpected failure", content: { "application/json": { schema: Failure } } },
       },
     }),
@@ -104,17 +105,21 @@ ofrepRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/ofrep/v1/evaluate/flags", tags, security, summary: "Evaluate every flag (OFREP bulk)",
+      method: "post", path: "/ofrep/v1/evaluate/flags", operationId: "evaluateFlagsInBulk", tags, security, summary: "Evaluate every flag (OFREP bulk)",
       description: "One database round trip. Answers carry an ETag; send it back in If-None-Match to get 304 while nothing changed.",
       request: { body },
       responses: {
-        200: { description: "Every flag, evaluated", content: { "application/json": { schema: z.object({ flags: z.array(Success) }) } } },
-        304: { description: "Not modified since the ETag given" },
+        200: {
+          description: "Every flag, evaluated",
+          headers: { ETag: { description: "Send it back in If-None-Match", schema: { type: "string" } } },
+          content: { "application/json": { schema: z.object({ flags: z.array(Success) }).openapi("OfrepBulkEvaluationSuccess") } },
+        },
+        304: notModified,
         400: { description: "Bad request or context", content: { "application/json": { schema: BulkFailure } } },
         401: { description: "Missing or invalid client token", content: { "application/json": { schema: BulkFailure } } },
         413: { description: "Body over 64 KiB", content: { "application/json": { schema: BulkFailure } } },
         415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
-        429: { description: "Over the client's rate limit; see Retry-After (seconds)", content: { "application/json": { schema: BulkFailure } } },
+        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
         500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
       },
     }),

@@ -14,7 +14,7 @@ const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0,
 export const reportRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/reports/daily", tags, security, summary: "Daily health report (UTC day; default yesterday)",
+      method: "get", path: "/api/admin/reports/daily", operationId: "getDailyReport", tags, security, summary: "Daily health report (UTC day; default yesterday)",
       request: {
         query: z.strictObject({
           date: Day.optional().openapi({ example: "2026-11-25" }),
@@ -26,7 +26,7 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/reports/flags", tags, security, summary: "Feature-flag audit (the weekly report)",
+      method: "get", path: "/api/admin/reports/flags", operationId: "getFlagAudit", tags, security, summary: "Feature-flag audit (the weekly report)",
       responses: { 200: jsonContent(successEnvelope(z.record(z.string(), z.unknown()), "FlagAudit"), "The audit"), ...adminErrors },
     }),
     async (c) =>

@@ -3,7 +3,7 @@ import { endTime, startTime } from "hono/timing";
 import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
-import { errorResponse, successEnvelope } from "../http/openapi.ts";
+import { CACHED_HEADERS, errorResponse, notModified, PUBLIC, successEnvelope, tooManyRequests } from "../http/openapi.ts";
 import { sharedProbeRound } from "../health/check-health.ts";
 import { markDegraded, staleMarkers } from "../outage/degraded-answer.ts";
 import { readOrLastKnown } from "../outage/last-known.ts";
@@ -28,7 +28,7 @@ const Maintenance = z
 const PortalStatus = z
   .object({
     maintenanceMode: z.boolean(),
-    currentMaintenance: Maintenance.nullable(),
+    currentMaintenance: z.union([Maintenance, z.null()]),
     upcomingMaintenance: z.array(Maintenance).openapi({ description: "Scheduled windows starting within the next 7 days" }),
     featureFlags: z
       .record(z.string(), z.boolean())
@@ -57,14 +57,21 @@ const StaleMarkers = z.object({
 
 export const statusRoute = createRoute({
   method: "get",
+  operationId: "getPortalStatus",
   path: "/api/portal/status",
   tags: ["Public"],
+  ...PUBLIC,
   summary: "Portal status",
   description:
     "Maintenance mode, upcoming maintenance, feature flags, version and known issues, read in one database round trip. systemStatus is the worst of maintenance in progress, open incidents and the latest probe round when it is at most two minutes old. While the database cannot be read, the last known state is answered with `stale: true`, and systemStatus counts a live probe round.",
   responses: {
-    200: { description: "Current portal status", content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse").extend(StaleMarkers.shape) } } },
-    429: errorResponse("Over the client's rate limit; see Retry-After"),
+    200: {
+      description: "Current portal status",
+      headers: { ...CACHED_HEADERS, "Retry-After": { description: "During maintenance: seconds until the window is due to end", schema: { type: "integer" } } },
+      content: { "application/json": { schema: successEnvelope(PortalStatus, "PortalStatusResponse").extend(StaleMarkers.shape) } },
+    },
+    304: notModified,
+    429: tooManyRequests(),
     500: errorResponse("Unexpected failure"),
   },
 });

@@ -91,7 +91,7 @@ export const Flag = z
     createdBy: z.string().nullable(),
     updatedBy: z.string().nullable(),
     fullRolloutSince: z.string().nullable().openapi({ description: "Since when the flag has been enabled at 100 %" }),
-    rollout: Rollout.nullable(),
+    rollout: z.union([Rollout, z.null()]),
   })
   .openapi("Flag");
 

@@ -1,0 +1,56 @@
+// One `npm run dev` for every outside-client test: the Worker in workerd on the embedded
+// database with demo data, as a fresh clone runs it, on a free port. Stopped by its
+// process group, so exactly what was started is stopped.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    outside: { baseUrl: string; pid: number };
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "phs-outside-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL; // the embedded default, as a fresh clone runs it
+  const dev = spawn(process.execPath, ["scripts/dev.ts"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (await fetch(`${baseUrl}/api/portal/status`).then((r) => r.ok, () => false)) break;
+    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`);
+    if (Date.now() > deadline) throw new Error("npm run dev did not come up");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  project.provide("outside", { baseUrl, pid: dev.pid! });
+  return async () => {
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-dev.pid!, name);
+      } catch {
+        // already gone
+      }
+    };
+    signal("SIGINT");
+    for (let i = 0; i < 20 && dev.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    signal("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
