@@ -3,8 +3,13 @@ import type { Database } from "./db/client.ts";
 // Everything the Worker reads from its environment: bindings, vars and secrets.
 // Defaults live in wrangler.toml [vars]; secrets are set with `wrangler secret put`.
 export interface Env {
-  /** Postgres connection string (Neon in production). Secret. */
+  /** Postgres connection string (Neon in production): admin writes and the crons. Secret. */
   DATABASE_URL: string;
+  /**
+   * Optional: the connection string of the read-only role (phs_reader) for everything that
+   * only reads — public answers, OFREP. Without it those read through DATABASE_URL. Secret.
+   */
+  DATABASE_READ_URL?: string;
   /**
    * host:port of the local WebSocket relay that stands in for Neon's proxy. Only the dev
    * and test harness sets it, and it is honoured only for databases on loopback.

@@ -57,6 +57,9 @@ export async function useExternalPostgres(adminUrl: string, prefix: string): Pro
   });
   created.push(template);
   await applyMigrations(urlFor(template));
+  // The migrations create the roles without LOGIN (an operator gives them passwords); here,
+  // on a local server with trust authentication, they may simply log in.
+  await withClient(adminUrl, (client) => client.query("ALTER ROLE phs_reader LOGIN; ALTER ROLE phs_writer LOGIN"));
   return {
     kind: "external",
     url: urlFor(template),

@@ -1,11 +1,18 @@
 // Hands each request a lazily opened database and ends its pool once the response is out.
+// Only the admin API writes: every other request (public answers, OFREP, docs) reads
+// through DATABASE_READ_URL when it is configured — the read-only phs_reader role, which
+// privileges and row-level security stop from writing anything.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { openDatabase, type DatabaseHandle } from "./client.ts";
 
+const WRITES = "/api/admin/";
+
 export const databasePerRequest = createMiddleware<AppEnv>(async (c, next) => {
   let handle: DatabaseHandle | undefined;
-  c.set("database", () => (handle ??= openDatabase(c.env)).db);
+  const readOnly = !c.req.path.startsWith(WRITES);
+  const url = readOnly && c.env.DATABASE_READ_URL ? c.env.DATABASE_READ_URL : c.env.DATABASE_URL;
+  c.set("database", () => (handle ??= openDatabase({ DATABASE_URL: url, LOCAL_PG_RELAY: c.env.LOCAL_PG_RELAY })).db);
   try {
     await next();
   } finally {

@@ -19,6 +19,11 @@ const CATALOG_QUERIES = {
   alertRules: `SELECT name, target, condition, threshold_ms, duration_seconds, severity, channels, enabled FROM alert_rules ORDER BY name`,
   triggers: `SELECT tgrelid::regclass::text AS table_name, tgname, pg_get_triggerdef(oid) AS definition
              FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`,
+  // Who may do what: the roles' grants, row-level security and its policies.
+  rowSecurity: `SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+  policies: `SELECT tablename, policyname, cmd, roles::text, qual, with_check FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`,
+  grants: `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
+           WHERE table_schema = 'public' AND grantee IN ('phs_reader', 'phs_writer') ORDER BY 1, 2, 3`,
 };
 
 async function catalog(url: string) {

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "../../src/db/client.ts";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { FAKE_CREDENTIALS, type Failure } from "../../scripts/lib/fake-vendors.ts";
+import { readerUrl } from "../../scripts/lib/reader-url.ts";
 
 interface HarnessBindings {
   HARNESS_CONTROL_URL: string;
@@ -129,12 +130,26 @@ export async function callWorker(path: string, env: Partial<Env>, init: RequestI
 /** The same at a full URL: the runtime builds a request's URL from the Host the client sent. */
 export async function callWorkerAt(url: string, env: Partial<Env>, init: RequestInit = {}): Promise<Response & { elapsedMs: number }> {
   const ctx = createExecutionContext();
-  const fullEnv = { ...harness, ...TEST_DEFAULTS, ...env } as Env;
+  const fullEnv = withReadRole({ ...harness, ...TEST_DEFAULTS, ...env } as Env, env);
   const started = Date.now();
   const response = await worker.fetch(new Request(url, init), fullEnv, ctx);
   const elapsedMs = Date.now() - started;
   await waitOnExecutionContext(ctx);
   return Object.assign(response, { elapsedMs });
+}
+
+/**
+ * On a real Postgres, public reads go through the read-only role, as in a deployment that
+ * configures it (a test may say otherwise by passing DATABASE_READ_URL itself). PGlite is a
+ * single-user engine: every connection is its superuser, so there the role cannot apply.
+ */
+function withReadRole(full: Env, given: Partial<Env>): Env {
+  if ("DATABASE_READ_URL" in given || harness.HARNESS_POSTGRES !== "external" || !full.DATABASE_URL) return full;
+  try {
+    return { ...full, DATABASE_READ_URL: readerUrl(full.DATABASE_URL) };
+  } catch {
+    return full; // not a URL: the test is about exactly that
+  }
 }
 
 /** Fires one of the Worker's cron triggers through its scheduled handler, at a chosen time. */
