@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAKE_CREDENTIALS, startFakeVendors } from "./lib/fake-vendors.ts";
-import { applyMigrations, isReachable, useEmbeddedPostgres, type PostgresServer } from "./lib/postgres.ts";
+import { applyMigrations, isReachable, useEmbeddedPostgres, withClient, type PostgresServer } from "./lib/postgres.ts";
+import { readerUrl } from "./lib/reader-url.ts";
+import { isLoopbackDatabase } from "../src/db/client.ts";
 import { startRelay } from "./lib/relay.ts";
 import { DEMO_ACTOR, seedDemoData } from "./lib/seed.ts";
 
@@ -30,6 +32,7 @@ if (databaseUrl) {
 }
 await seedDemoData(databaseUrl);
 log("demo data: seeded");
+const readUrl = process.env.DATABASE_READ_URL ?? (await readOnlyRole(databaseUrl, embedded !== undefined));
 
 const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0), serialize: embedded !== undefined });
 log(`neon relay: ws://${relay.address}`);
@@ -40,6 +43,7 @@ const vars: Record<string, string> = {
   ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `${DEMO_ACTOR}=dev-admin-token`,
   FLAG_CLIENT_TOKENS: process.env.FLAG_CLIENT_TOKENS ?? "dev-client-token",
   DATABASE_URL: databaseUrl,
+  ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}),
   LOCAL_PG_RELAY: relay.address,
   ...FAKE_CREDENTIALS,
   ...vendors.baseUrls("default"),
@@ -77,6 +81,28 @@ const wrangler = spawn(
 );
 log(`worker: http://127.0.0.1:${port}  (/api/portal/health, /api/portal/status, /docs)`);
 log(`admin token: ${process.env.ADMIN_TOKENS ? "from ADMIN_TOKENS" : `dev-admin-token (actor ${DEMO_ACTOR})`}; OFREP client token: ${process.env.FLAG_CLIENT_TOKENS ? "from FLAG_CLIENT_TOKENS" : "dev-client-token"}`);
+
+/**
+ * Public reads as the read-only role phs_reader, as a deployment that configures it: on the
+ * embedded database the relay applies the role; on a local Postgres with trust
+ * authentication the role is let log in. Anywhere else, set DATABASE_READ_URL yourself.
+ */
+async function readOnlyRole(url: string, isEmbedded: boolean): Promise<string | undefined> {
+  if (isEmbedded) return readerUrl(url);
+  if (!isLoopbackDatabase(url)) {
+    log("public reads use DATABASE_URL (set DATABASE_READ_URL to read as the read-only role phs_reader)");
+    return undefined;
+  }
+  try {
+    await withClient(url, (client) => client.query("ALTER ROLE phs_reader LOGIN"));
+    const reader = readerUrl(url);
+    if (await isReachable(reader)) return reader;
+  } catch {
+    // Not allowed here: public reads use DATABASE_URL.
+  }
+  log("public reads use DATABASE_URL (set DATABASE_READ_URL to read as the read-only role phs_reader)");
+  return undefined;
+}
 
 let stopping = false;
 async function stop(code: number) {

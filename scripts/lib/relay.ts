@@ -33,6 +33,11 @@ export interface Relay {
  * multiplexer that queues protocol messages one by one, so two clients' extended-protocol
  * batches (Parse, Bind, …, Sync) could interleave; serializing whole exchanges prevents it.
  * A real Postgres needs no such thing.
+ *
+ * PGlite also ignores the user a connection names: every connection is its superuser. So
+ * that database roles (and row-level security) apply as on a real Postgres, each turn of a
+ * connection begins with SET ROLE to the user it named (RESET ROLE for the superuser),
+ * whose answer the relay swallows.
  */
 export interface RelayFault {
   latencyMs?: number;
@@ -61,9 +66,11 @@ export async function startRelay(options: { host?: string; port?: number; serial
     }
     const tcp = createConnection({ host: targetHost, port: targetPort });
     let databaseKey = "";
+    let role: string | null = null;
     const counter = new FrontendMessageCounter(
-      (database) => {
+      (database, user) => {
         databaseKey = roundTripKey(target, database);
+        role = user && user !== EMBEDDED_SUPERUSER ? user : null;
       },
       () => counts.set(databaseKey, (counts.get(databaseKey) ?? 0) + 1),
       // Postgres hangs up after Terminate; PGlite's socket server does not, and would
@@ -79,6 +86,10 @@ export async function startRelay(options: { host?: string; port?: number; serial
     let acquiring = false;
     let terminating = false;
     let closed = false;
+    // Serialized backends: the session is set to this connection's role once per turn.
+    let startupDone = false;
+    let roleApplied = false;
+    let swallow = 0;
     const pump = () => {
       if (closed) return;
       if (terminating) {
@@ -90,6 +101,11 @@ export async function startRelay(options: { host?: string; port?: number; serial
       }
       if (!connected || outbound.length === 0) return;
       if (!lock || holding) {
+        if (lock && startupDone && !roleApplied) {
+          tcp.write(simpleQuery(role ? `SET ROLE "${role.replace(/"/g, '""')}"` : "RESET ROLE"));
+          swallow++;
+          roleApplied = true;
+        }
         for (const chunk of outbound.splice(0)) tcp.write(chunk);
         return;
       }
@@ -104,22 +120,42 @@ export async function startRelay(options: { host?: string; port?: number; serial
       });
     };
     const release = () => {
+      roleApplied = false;
       if (holding) {
         holding = false;
         lock!.release();
       }
     };
-    const idle = new ReadyForQueryWatcher(() => {
-      release();
-      pump();
-    });
+    const backend = new BackendMessageSplitter();
     tcp.on("connect", () => {
       connected = true;
       pump();
     });
     tcp.on("data", (data) => {
-      if (lock) idle.push(data as Buffer);
-      if (ws.readyState === ws.OPEN) ws.send(data);
+      if (!lock) {
+        if (ws.readyState === ws.OPEN) ws.send(data);
+        return;
+      }
+      const forward: Buffer[] = [];
+      let idle = false;
+      for (const message of backend.push(data as Buffer)) {
+        const readyForQuery = message[0] === 0x5a;
+        if (swallow > 0) {
+          if (readyForQuery) swallow--;
+          continue;
+        }
+        forward.push(message);
+        if (readyForQuery) {
+          startupDone = true;
+          // 'Z' with transaction status 'I': idle, outside any transaction.
+          if (message[5] === 0x49) idle = true;
+        }
+      }
+      if (forward.length > 0 && ws.readyState === ws.OPEN) ws.send(Buffer.concat(forward));
+      if (idle) {
+        release();
+        pump();
+      }
     });
     tcp.on("close", () => {
       closed = true;
@@ -207,25 +243,34 @@ class Mutex {
   }
 }
 
-/** Follows the backend's messages and calls back when it reports ReadyForQuery, idle. */
-class ReadyForQueryWatcher {
+/** PGlite's only user: a connection naming it needs no SET ROLE. */
+const EMBEDDED_SUPERUSER = "postgres";
+
+/** A simple-protocol Query message. */
+function simpleQuery(text: string): Buffer {
+  const body = Buffer.from(`${text}\0`, "utf8");
+  const message = Buffer.alloc(5 + body.length);
+  message.write("Q", 0, "ascii");
+  message.writeInt32BE(4 + body.length, 1);
+  body.copy(message, 5);
+  return message;
+}
+
+/** Splits the backend's byte stream into whole messages. */
+class BackendMessageSplitter {
   private buffer = Buffer.alloc(0);
-  private readonly onIdle: () => void;
 
-  constructor(onIdle: () => void) {
-    this.onIdle = onIdle;
-  }
-
-  push(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+  push(chunk: Buffer): Buffer[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const messages: Buffer[] = [];
     for (;;) {
-      if (this.buffer.length < 5) return;
+      if (this.buffer.length < 5) break;
       const length = this.buffer.readInt32BE(1);
-      if (this.buffer.length < length + 1) return;
-      // 'Z' with transaction status 'I': idle, outside any transaction.
-      if (this.buffer[0] === 0x5a && this.buffer[5] === 0x49) this.onIdle();
+      if (this.buffer.length < length + 1) break;
+      messages.push(this.buffer.subarray(0, length + 1));
       this.buffer = this.buffer.subarray(length + 1);
     }
+    return messages;
   }
 }
 
@@ -249,11 +294,11 @@ class FrontendMessageCounter {
   private database = "";
   private started = false;
 
-  private readonly onStartup: (database: string) => void;
+  private readonly onStartup: (database: string, user: string) => void;
   private readonly onRoundTrip: () => void;
   private readonly onTerminate: () => void;
 
-  constructor(onStartup: (database: string) => void, onRoundTrip: () => void, onTerminate: () => void) {
+  constructor(onStartup: (database: string, user: string) => void, onRoundTrip: () => void, onTerminate: () => void) {
     this.onStartup = onStartup;
     this.onRoundTrip = onRoundTrip;
     this.onTerminate = onTerminate;
@@ -270,9 +315,10 @@ class FrontendMessageCounter {
         if (this.buffer.length < length) return trips;
         const code = this.buffer.readInt32BE(4);
         if (code === 196608) {
-          this.database = parseStartupDatabase(this.buffer.subarray(8, length));
+          const startup = parseStartup(this.buffer.subarray(8, length));
+          this.database = startup.database;
           this.started = true;
-          this.onStartup(this.database);
+          this.onStartup(startup.database, startup.user);
         }
         // SSLRequest (80877103) and others are followed by another startup message.
         this.buffer = this.buffer.subarray(length);
@@ -292,12 +338,14 @@ class FrontendMessageCounter {
   }
 }
 
-function parseStartupDatabase(body: Buffer): string {
+function parseStartup(body: Buffer): { database: string; user: string } {
   const parts = body.toString("utf8").split("\0");
   let user = "";
+  let database = "";
   for (let i = 0; i + 1 < parts.length; i += 2) {
-    if (parts[i] === "database") return parts[i + 1]!;
+    if (parts[i] === "database") database = parts[i + 1]!;
     if (parts[i] === "user") user = parts[i + 1]!;
   }
-  return user;
+  // Postgres's default: the database named like the user.
+  return { database: database || user, user };
 }

@@ -1,7 +1,8 @@
 // Defense in depth in the database: the read-only role public answers and OFREP use can
 // write nothing (privileges), and a write privilege granted by mistake still writes nothing
 // (row-level security); the writer role can do everything the admin API and the crons do.
-// On the embedded PGlite, a single-user engine, roles cannot apply: this runs on Postgres.
+// On the embedded PGlite (which ignores the user a connection names) the relay sets the
+// role for each turn, so this holds there too.
 import { beforeAll, describe, expect, it } from "vitest";
 import { EVERY_MINUTE, runScheduled } from "../../src/cron/scheduled.ts";
 import type { Env } from "../../src/env.ts";
@@ -22,7 +23,7 @@ const refusal = (promise: Promise<unknown>) =>
     (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
   );
 
-describe.skipIf(harness.HARNESS_POSTGRES !== "external")("database roles and row-level security", () => {
+describe("database roles and row-level security", () => {
   let databaseUrl: string;
   const vendors = vendorScope();
   beforeAll(async () => {

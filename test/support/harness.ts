@@ -139,12 +139,12 @@ export async function callWorkerAt(url: string, env: Partial<Env>, init: Request
 }
 
 /**
- * On a real Postgres, public reads go through the read-only role, as in a deployment that
- * configures it (a test may say otherwise by passing DATABASE_READ_URL itself). PGlite is a
- * single-user engine: every connection is its superuser, so there the role cannot apply.
+ * Public reads go through the read-only role, as in a deployment that configures it (a
+ * test may say otherwise by passing DATABASE_READ_URL itself). On PGlite, which ignores the
+ * user a connection names, the relay applies the role for each turn.
  */
 function withReadRole(full: Env, given: Partial<Env>): Env {
-  if ("DATABASE_READ_URL" in given || harness.HARNESS_POSTGRES !== "external" || !full.DATABASE_URL) return full;
+  if ("DATABASE_READ_URL" in given || !full.DATABASE_URL) return full;
   try {
     return { ...full, DATABASE_READ_URL: readerUrl(full.DATABASE_URL) };
   } catch {
