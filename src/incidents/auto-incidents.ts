@@ -3,7 +3,7 @@
 // The numbers go in the incident's metadata. Runs are serialized by an advisory lock,
 // so overlapping runs never open the same incident twice.
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { positiveIntegerOr, type Env } from "../env.ts";
 import { incidentUpdates, systemStatus, type Component } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
@@ -44,19 +44,12 @@ export async function applyAutoIncidents(db: Database, now: Date, policy: AutoIn
     for (const row of recent.rows) {
       const latest = (n: number) => row.statuses.slice(0, n);
       if (!row.open_id && row.statuses.length >= policy.openAfter && latest(policy.openAfter).every((s) => s === "unhealthy")) {
-        const message = `${row.component} failed ${policy.openAfter} consecutive health checks${row.last_error ? `: ${row.last_error}` : ""}`;
-        const [incident] = await tx
-          .insert(systemStatus)
-          .values({
-            component: row.component as Component,
-            status: row.component === "database" ? "major_outage" : "partial_outage",
-            message,
-            startedAt: now,
-            metadata: { automatic: true, consecutiveUnhealthy: policy.openAfter, openAfter: policy.openAfter, resolveAfter: policy.resolveAfter },
-          })
-          .returning();
-        await tx.insert(incidentUpdates).values({ incidentId: incident!.id, status: incident!.status, message, createdAt: now });
-        await recordAudit(tx, { actorId: null, action: "incident.open", entity: "incident", entityKey: incident!.id, before: null, after: { component: row.component, automatic: true } });
+        await openAutomaticIncident(tx, {
+          component: row.component as Component,
+          message: `${row.component} failed ${policy.openAfter} consecutive health checks${row.last_error ? `: ${row.last_error}` : ""}`,
+          at: now,
+          metadata: { consecutiveUnhealthy: policy.openAfter, openAfter: policy.openAfter, resolveAfter: policy.resolveAfter },
+        });
         run.opened.push(row.component);
       } else if (row.open_id && row.statuses.length >= policy.resolveAfter && latest(policy.resolveAfter).every((s) => s === "healthy")) {
         await resolveInTransaction(tx, row.open_id, `Recovered: ${policy.resolveAfter} consecutive healthy checks`, null, now);
@@ -65,4 +58,21 @@ export async function applyAutoIncidents(db: Database, now: Date, policy: AutoIn
     }
     return run;
   });
+}
+
+/** Opens an automatic incident (the database's a major outage, others partial) with its first update and audit row. */
+export async function openAutomaticIncident(tx: Transaction, input: { component: Component; message: string; at: Date; metadata: Record<string, unknown> }) {
+  const [incident] = await tx
+    .insert(systemStatus)
+    .values({
+      component: input.component,
+      status: input.component === "database" ? "major_outage" : "partial_outage",
+      message: input.message,
+      startedAt: input.at,
+      metadata: { automatic: true, ...input.metadata },
+    })
+    .returning();
+  await tx.insert(incidentUpdates).values({ incidentId: incident!.id, status: incident!.status, message: input.message, createdAt: input.at });
+  await recordAudit(tx, { actorId: null, action: "incident.open", entity: "incident", entityKey: incident!.id, before: null, after: { component: input.component, automatic: true, ...input.metadata } });
+  return incident!;
 }

@@ -7,11 +7,11 @@
 // advisory lock, and skipped where an automatic incident already covers the time, so a
 // write-back offered twice records nothing twice.
 import { sql } from "drizzle-orm";
-import { recordAudit } from "../audit/record.ts";
 import type { Transaction } from "../db/client.ts";
-import { incidentUpdates, systemStatus, type Component } from "../db/schema.ts";
+import type { Component } from "../db/schema.ts";
 import type { ProbeRoundRecord } from "../health/record-checks.ts";
-import { AUTO_INCIDENT_LOCK, type AutoIncidentPolicy } from "./auto-incidents.ts";
+import { AUTO_INCIDENT_LOCK, openAutomaticIncident, type AutoIncidentPolicy } from "./auto-incidents.ts";
+import { resolveInTransaction } from "./incidents.ts";
 
 export interface UnhealthyRun {
   component: string;
@@ -53,27 +53,13 @@ export async function recordPastIncidents(tx: Transaction, rounds: ProbeRoundRec
         AND started_at <= ${run.end.toISOString()}::timestamptz AND coalesce(resolved_at, 'infinity') >= ${run.start.toISOString()}::timestamptz
       LIMIT 1`);
     if (covered.rows.length > 0) continue;
-    const message = `${run.component} failed ${run.checks} consecutive health checks${run.lastError ? `: ${run.lastError}` : ""} (recorded after the database recovered)`;
-    const [incident] = await tx
-      .insert(systemStatus)
-      .values({
-        component: run.component as Component,
-        status: run.component === "database" ? "major_outage" : "partial_outage",
-        message,
-        startedAt: run.start,
-        resolvedAt: run.end,
-        phase: "resolved",
-        metadata: { automatic: true, recordedAfterOutage: true, consecutiveUnhealthy: run.checks, openAfter: policy.openAfter },
-      })
-      .returning();
-    await tx.insert(incidentUpdates).values([
-      { incidentId: incident!.id, status: incident!.status, message, createdAt: run.start },
-      { incidentId: incident!.id, status: incident!.status, phase: "resolved", message: "Recovered", resolved: true, createdAt: run.end },
-    ]);
-    await recordAudit(tx, [
-      { actorId: null, action: "incident.open", entity: "incident", entityKey: incident!.id, before: null, after: { component: run.component, automatic: true, recordedAfterOutage: true } },
-      { actorId: null, action: "incident.resolve", entity: "incident", entityKey: incident!.id, before: null, after: { resolvedAt: run.end.toISOString() } },
-    ]);
+    const incident = await openAutomaticIncident(tx, {
+      component: run.component as Component,
+      message: `${run.component} failed ${run.checks} consecutive health checks${run.lastError ? `: ${run.lastError}` : ""} (recorded after the database recovered)`,
+      at: run.start,
+      metadata: { recordedAfterOutage: true, consecutiveUnhealthy: run.checks, openAfter: policy.openAfter },
+    });
+    await resolveInTransaction(tx, incident.id, "Recovered", null, run.end);
     recorded.push(run.component);
   }
   return recorded;
