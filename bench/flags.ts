@@ -50,10 +50,18 @@ class StaticRepository extends EventEmitter {
     super();
     this.toggles = new Map(toggles.map((t) => [t.name, t]));
   }
-  getToggle(name: string) { return this.toggles.get(name); }
-  getToggles() { return [...this.toggles.values()]; }
-  getTogglesWithSegmentData() { return this.getToggles(); }
-  getSegment() { return undefined; }
+  getToggle(name: string) {
+    return this.toggles.get(name);
+  }
+  getToggles() {
+    return [...this.toggles.values()];
+  }
+  getTogglesWithSegmentData() {
+    return this.getToggles();
+  }
+  getSegment() {
+    return undefined;
+  }
   stop() {}
   async start() {}
 }
@@ -132,7 +140,10 @@ function measure(contenders: Contender[]) {
 
 const [perRequest, ...results] = measure([
   // getEnabledFeatures for one request: all 50 flags for one user, in memory.
-  { name: "getEnabledFeatures (50 flags)", run: () => users.reduce((on, userId) => on + compiled.filter((flag) => evaluateFlag(flag, { userId }).enabled).length, 0) },
+  {
+    name: "getEnabledFeatures (50 flags)",
+    run: () => users.reduce((on, userId) => on + compiled.filter((flag) => evaluateFlag(flag, { userId }).enabled).length, 0),
+  },
   { name: "portal-health-status", run: ours },
   { name: "unleash-client", run: unleashRun },
   { name: "@growthbook/growthbook", run: growthbookRun },
@@ -142,7 +153,10 @@ const baseline = results[0]!.evaluationsPerSecond;
 const table = [
   "| evaluator | evaluations/s (median) | relative to this project | share enabled |",
   "| --- | ---: | ---: | ---: |",
-  ...results.map((r) => `| ${r.name} | ${r.evaluationsPerSecond.toLocaleString("en-US")} | ${(r.evaluationsPerSecond / baseline).toFixed(2)}× | ${(r.enabledShare * 100).toFixed(1)} % |`),
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${r.evaluationsPerSecond.toLocaleString("en-US")} | ${(r.evaluationsPerSecond / baseline).toFixed(2)}× | ${(r.enabledShare * 100).toFixed(1)} % |`,
+  ),
   "",
   `getEnabledFeatures for ${FLAGS} flags: ${Math.round(perRequest!.evaluationsPerSecond / FLAGS).toLocaleString("en-US")} requests/s, ${((FLAGS / perRequest!.evaluationsPerSecond) * 1e6).toFixed(1)} µs each`,
   "",

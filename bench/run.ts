@@ -36,7 +36,12 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
   child.stderr!.on("data", (d) => (output += d));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
-  while (!(await fetch(`${base}/api/ping`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${base}/api/ping`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`${name}: npm run dev did not come up\n${output.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -83,17 +88,33 @@ async function measure(name: string, url: string, headers: Record<string, string
 
 function processGroupRssMb(pid: number): number {
   const out = execFileSync("ps", ["-o", "rss=", "-g", String(pid)], { encoding: "utf8" });
-  return Math.round(out.split("\n").filter(Boolean).reduce((sum, kb) => sum + Number(kb), 0) / 1024);
+  return Math.round(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .reduce((sum, kb) => sum + Number(kb), 0) / 1024,
+  );
 }
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), quick, rounds: ROUNDS, secondsPerRound: SECONDS, connections: CONNECTIONS, node: process.version };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  quick,
+  rounds: ROUNDS,
+  secondsPerRound: SECONDS,
+  connections: CONNECTIONS,
+  node: process.version,
+};
 
 // Bundle and cold start, as workerd measures it (wrangler check startup).
 log("bundle and startup profile");
-const startup = execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "check", "startup", "--outfile", join(tmpdir(), "phs-startup.cpuprofile")], {
-  encoding: "utf8",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-});
+const startup = execFileSync(
+  process.execPath,
+  ["node_modules/wrangler/bin/wrangler.js", "check", "startup", "--outfile", join(tmpdir(), "phs-startup.cpuprofile")],
+  {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  },
+);
 const bundle = {
   totalKiB: Number(/Bundle: ([\d.]+) KiB/.exec(startup)?.[1]),
   gzipKiB: Number(/gzip: ([\d.]+) KiB/.exec(startup)?.[1]),
@@ -128,7 +149,10 @@ try {
   figures.push(await measure("/api/portal/status, no cache (1 database round trip)", `${uncached.base}/api/portal/status`));
   // A probe round with the three fake vendors at set latencies, against the slowest one.
   const latencies = { stripe: 120, twilio: 240, resend: 360 };
-  await fetch(`${uncached.vendors}/__control/default`, { method: "POST", body: JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([v, ms]) => [v, { latencyMs: ms }]))) });
+  await fetch(`${uncached.vendors}/__control/default`, {
+    method: "POST",
+    body: JSON.stringify(Object.fromEntries(Object.entries(latencies).map(([v, ms]) => [v, { latencyMs: ms }]))),
+  });
   const walls: number[] = [];
   for (let i = 0; i < (quick ? 3 : 9); i++) {
     const started = performance.now();
@@ -141,7 +165,11 @@ try {
   await stopServer(uncached);
 }
 const baseline = figures[0]!;
-results.http = figures.map((f) => ({ ...f, throughputRatio: Number((f.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)), p50Ratio: Number((f.p50 / Math.max(baseline.p50, 0.5)).toFixed(2)) }));
+results.http = figures.map((f) => ({
+  ...f,
+  throughputRatio: Number((f.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)),
+  p50Ratio: Number((f.p50 / Math.max(baseline.p50, 0.5)).toFixed(2)),
+}));
 results.probeRound = probe;
 const cachedWith = figures.find((f) => f.name.includes("cache, limiter") && f.name.includes("status"))!;
 const cachedWithout = figures.find((f) => f.name.includes("no limiter"))!;
@@ -155,8 +183,16 @@ results.limiterCost = {
 const real = await startServer("spec-limits", {});
 let load: Record<string, unknown> = {};
 try {
-  const burst = await Promise.all(Array.from({ length: 200 }, () => fetch(`${real.base}/api/portal/status`, { headers: { "cf-connecting-ip": "198.51.100.200" } }).then((r) => r.status)));
-  results.burst = { sent: 200, allowed: 60, admitted: burst.filter((s) => s === 200).length, refused: burst.filter((s) => s === 429).length, other: burst.filter((s) => s !== 200 && s !== 429).length };
+  const burst = await Promise.all(
+    Array.from({ length: 200 }, () => fetch(`${real.base}/api/portal/status`, { headers: { "cf-connecting-ip": "198.51.100.200" } }).then((r) => r.status)),
+  );
+  results.burst = {
+    sent: 200,
+    allowed: 60,
+    admitted: burst.filter((s) => s === 200).length,
+    refused: burst.filter((s) => s === 429).length,
+    other: burst.filter((s) => s !== 200 && s !== 429).length,
+  };
   log(`load: ${LOAD_SECONDS} s from 20 client addresses`);
   const clients = Array.from({ length: 20 }, (_, i) => `203.0.113.${i + 1}`);
   const admitted = new Map<string, number>();
@@ -185,7 +221,9 @@ try {
   const rssAfter = processGroupRssMb(real.process.pid!);
   const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
   const ok = codes["200"]?.count ?? 0;
-  const fiveXX = Object.entries(codes).filter(([code]) => code.startsWith("5")).reduce((sum, [, v]) => sum + v.count, 0);
+  const fiveXX = Object.entries(codes)
+    .filter(([code]) => code.startsWith("5"))
+    .reduce((sum, [, v]) => sum + v.count, 0);
   // GCRA allowance per client over the run: the burst of 60 plus one a second.
   const allowancePerClient = 60 + Math.floor(elapsedSeconds);
   load = {

@@ -71,16 +71,21 @@ const wrangler = spawn(
   [
     "node_modules/wrangler/bin/wrangler.js",
     "dev",
-    "--port", String(port),
-    "--ip", "127.0.0.1",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
     "--test-scheduled",
     "--show-interactive-dev-session=false",
-    "--env-file", envFile,
+    "--env-file",
+    envFile,
   ],
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );
 log(`worker: http://127.0.0.1:${port}  (/api/portal/health, /api/portal/status, /docs)`);
-log(`admin token: ${process.env.ADMIN_TOKENS ? "from ADMIN_TOKENS" : `dev-admin-token (actor ${DEMO_ACTOR})`}; OFREP client token: ${process.env.FLAG_CLIENT_TOKENS ? "from FLAG_CLIENT_TOKENS" : "dev-client-token"}`);
+log(
+  `admin token: ${process.env.ADMIN_TOKENS ? "from ADMIN_TOKENS" : `dev-admin-token (actor ${DEMO_ACTOR})`}; OFREP client token: ${process.env.FLAG_CLIENT_TOKENS ? "from FLAG_CLIENT_TOKENS" : "dev-client-token"}`,
+);
 
 /**
  * Public reads as the read-only role phs_reader, as a deployment that configures it: on the

@@ -26,10 +26,14 @@ if (kind === "flags") {
 } else {
   const r = body.data;
   console.log(`Daily health report, ${r.date} (UTC), from the ${r.source === "rollup" ? "daily roll-up" : "raw logs"}`);
-  console.log(`  ${"component".padEnd(10)} ${"checks".padStart(6)} ${"uptime".padStart(9)} ${"p50".padStart(6)} ${"p95".padStart(6)} ${"p99".padStart(6)}  excluded (maintenance)`);
+  console.log(
+    `  ${"component".padEnd(10)} ${"checks".padStart(6)} ${"uptime".padStart(9)} ${"p50".padStart(6)} ${"p95".padStart(6)} ${"p99".padStart(6)}  excluded (maintenance)`,
+  );
   for (const c of r.components) {
     const uptime = c.uptimePercent === null ? "n/a" : `${Number(c.uptimePercent).toFixed(3)}%`;
-    console.log(`  ${c.component.padEnd(10)} ${String(c.checks).padStart(6)} ${uptime.padStart(9)} ${String(c.p50Ms ?? "-").padStart(6)} ${String(c.p95Ms ?? "-").padStart(6)} ${String(c.p99Ms ?? "-").padStart(6)}  ${c.excludedChecks} checks, ${Math.round(c.excludedSeconds / 60)} min`);
+    console.log(
+      `  ${c.component.padEnd(10)} ${String(c.checks).padStart(6)} ${uptime.padStart(9)} ${String(c.p50Ms ?? "-").padStart(6)} ${String(c.p95Ms ?? "-").padStart(6)} ${String(c.p99Ms ?? "-").padStart(6)}  ${c.excludedChecks} checks, ${Math.round(c.excludedSeconds / 60)} min`,
+    );
   }
   if (r.components.length === 0) console.log("  no health checks recorded that day");
   console.log(`  incidents: ${r.incidents.length ? "" : "none"}`);

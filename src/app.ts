@@ -51,8 +51,16 @@ export function createApp() {
 
   // Public endpoints: readable from any origin, limited per client, cached at the edge.
   app.use("/api/portal/*", publicCors);
-  app.use("/api/portal/health", rateLimit({ scope: "health", limit: publicLimit }), edgeCache(HEALTH_CACHE, () => app));
-  app.use("/api/portal/status", rateLimit({ scope: "status", limit: publicLimit }), edgeCache(STATUS_CACHE, () => app));
+  app.use(
+    "/api/portal/health",
+    rateLimit({ scope: "health", limit: publicLimit }),
+    edgeCache(HEALTH_CACHE, () => app),
+  );
+  app.use(
+    "/api/portal/status",
+    rateLimit({ scope: "status", limit: publicLimit }),
+    edgeCache(STATUS_CACHE, () => app),
+  );
   app.route("/", healthRoutes);
   app.route("/", statusRoutes);
 
@@ -65,7 +73,10 @@ export function createApp() {
   app.route("/", reportRoutes);
   app.route("/", auditRoutes);
   app.route("/", ofrepRoutes);
-  app.route("/", statusPageRoutes(() => app));
+  app.route(
+    "/",
+    statusPageRoutes(() => app),
+  );
   registerStatusPageDocs(app.openAPIRegistry);
   mountDocs(app);
 

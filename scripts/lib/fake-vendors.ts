@@ -40,8 +40,7 @@ export async function startFakeVendors(options: { host?: string; port?: number }
   const host = options.host ?? "127.0.0.1";
   const behaviours = new Map<string, Behaviour>();
   const records = new Map<string, RequestRecord[]>();
-  const behaviourOf = (scope: string, vendor: Vendor): Behaviour =>
-    behaviours.get(`${scope}/${vendor}`) ?? { latencyMs: 0, failure: null };
+  const behaviourOf = (scope: string, vendor: Vendor): Behaviour => behaviours.get(`${scope}/${vendor}`) ?? { latencyMs: 0, failure: null };
 
   const server = createServer(async (req, res) => {
     const startedAt = Date.now();
@@ -159,7 +158,15 @@ function vendorAnswer(vendor: Vendor, path: string, authorization: string): { st
     status: 200,
     body: {
       object: "list",
-      data: [{ id: "4dd369bc-aa82-4ff3-97de-514ae3000ee0", name: "mail.example.com", status: "verified", region: "us-east-1", created_at: "2024-01-01T00:00:00.000Z" }],
+      data: [
+        {
+          id: "4dd369bc-aa82-4ff3-97de-514ae3000ee0",
+          name: "mail.example.com",
+          status: "verified",
+          region: "us-east-1",
+          created_at: "2024-01-01T00:00:00.000Z",
+        },
+      ],
     },
   };
 }

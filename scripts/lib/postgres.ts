@@ -65,9 +65,7 @@ export async function useExternalPostgres(adminUrl: string, prefix: string): Pro
     url: urlFor(template),
     async createDatabase(name, source = "migrations") {
       const full = `${prefix}_${name}`;
-      await withClient(adminUrl, (client) =>
-        client.query(`CREATE DATABASE "${full}" TEMPLATE "${source === "migrations" ? template : "template0"}"`),
-      );
+      await withClient(adminUrl, (client) => client.query(`CREATE DATABASE "${full}" TEMPLATE "${source === "migrations" ? template : "template0"}"`));
       created.push(full);
       if (source === "schema.sql") await applySchemaFile(urlFor(full));
       return urlFor(full);

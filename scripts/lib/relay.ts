@@ -186,10 +186,12 @@ export async function startRelay(options: { host?: string; port?: number; serial
       }
       const delay = fault && trips > 0 ? fault.latencyMs : 0;
       // Delays keep the connection's order: each chunk waits for the one before.
-      delivery = delivery.then(() => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined)).then(() => {
-        outbound.push(data);
-        pump();
-      });
+      delivery = delivery
+        .then(() => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined))
+        .then(() => {
+          outbound.push(data);
+          pump();
+        });
     });
     ws.on("close", () => {
       closed = true;

@@ -49,11 +49,7 @@ export function violatingSince(rule: RuleCondition, rounds: ProbeRound[]): Date 
 export function describeRule(rule: Pick<AlertRule, "target" | "condition" | "thresholdMs" | "durationSeconds">): string {
   const subject = rule.target === "overall" ? "overall status" : rule.target === "any" ? "a component" : rule.target;
   const state =
-    rule.condition === "slow"
-      ? `slower than ${rule.thresholdMs} ms`
-      : rule.target === "overall"
-        ? rule.condition.replace("_", " ")
-        : rule.condition;
+    rule.condition === "slow" ? `slower than ${rule.thresholdMs} ms` : rule.target === "overall" ? rule.condition.replace("_", " ") : rule.condition;
   const minutes = rule.durationSeconds / 60;
   return `${subject} is ${state} for ${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)}+ min`;
 }

@@ -57,7 +57,12 @@ export async function deliverNotifications(db: Database, now: Date, config: Chan
     const outcome = await attemptDelivery(notification, config, fetcher, now);
     await db
       .update(alertNotifications)
-      .set({ status: outcome.status, lastError: outcome.lastError, ...(outcome.status === "sent" ? { sentAt: now } : {}), ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}) })
+      .set({
+        status: outcome.status,
+        lastError: outcome.lastError,
+        ...(outcome.status === "sent" ? { sentAt: now } : {}),
+        ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+      })
       .where(eq(alertNotifications.id, id));
     count(run, outcome);
   }

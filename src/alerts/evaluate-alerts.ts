@@ -17,7 +17,12 @@ const LOOKBACK_MARGIN_MS = 5 * 60_000;
 
 export async function loadRounds(db: Database, from: Date, to: Date): Promise<ProbeRound[]> {
   const rows = await db
-    .select({ at: healthCheckLogs.checkedAt, component: healthCheckLogs.component, status: healthCheckLogs.status, responseTimeMs: healthCheckLogs.responseTimeMs })
+    .select({
+      at: healthCheckLogs.checkedAt,
+      component: healthCheckLogs.component,
+      status: healthCheckLogs.status,
+      responseTimeMs: healthCheckLogs.responseTimeMs,
+    })
     .from(healthCheckLogs)
     .where(and(gte(healthCheckLogs.checkedAt, from), lte(healthCheckLogs.checkedAt, to)))
     .orderBy(desc(healthCheckLogs.checkedAt));
@@ -73,9 +78,17 @@ async function transition(db: Database, rule: AlertRule, event: AlertEvent, sinc
     const row = changed.rows[0];
     if (!row) return false;
     const facts = { rule, event, since, at: now, dedupKey: row.dedup_key };
-    await tx.insert(alertNotifications).values(
-      (rule.channels as Channel[]).map((channel) => ({ ruleId: rule.id, event: `alert.${event}`, channel, payload: alertPayload(channel, facts), nextAttemptAt: now })),
-    );
+    await tx
+      .insert(alertNotifications)
+      .values(
+        (rule.channels as Channel[]).map((channel) => ({
+          ruleId: rule.id,
+          event: `alert.${event}`,
+          channel,
+          payload: alertPayload(channel, facts),
+          nextAttemptAt: now,
+        })),
+      );
     return true;
   });
 }

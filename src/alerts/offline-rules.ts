@@ -29,7 +29,15 @@ export interface RuleSnapshot {
 
 const NOT_FIRING: RuleState = { firing: false, since: null, firedAt: null, resolvedAt: null, dedupKey: null };
 
-const rule = (name: string, target: string, condition: AlertRule["condition"], thresholdMs: number | null, durationSeconds: number, severity: AlertRule["severity"], channels: Channel[]): RuleSnapshot => ({
+const rule = (
+  name: string,
+  target: string,
+  condition: AlertRule["condition"],
+  thresholdMs: number | null,
+  durationSeconds: number,
+  severity: AlertRule["severity"],
+  channels: Channel[],
+): RuleSnapshot => ({
   id: null,
   name,
   target,
@@ -73,7 +81,13 @@ export function offlineTransitions(rules: readonly RuleSnapshot[], rounds: Probe
     let state: RuleState = r.state;
     if (holds && !r.state.firing) {
       event = "trigger";
-      state = { firing: true, since: since.toISOString(), firedAt: now.toISOString(), resolvedAt: null, dedupKey: `phs-${r.id ?? slug(r.name)}-${now.getTime()}` };
+      state = {
+        firing: true,
+        since: since.toISOString(),
+        firedAt: now.toISOString(),
+        resolvedAt: null,
+        dedupKey: `phs-${r.id ?? slug(r.name)}-${now.getTime()}`,
+      };
     } else if (since === null && r.state.firing) {
       event = "resolve";
       state = { ...r.state, firing: false, resolvedAt: now.toISOString() };

@@ -27,7 +27,12 @@ const AuditEntry = z
 
 export const auditRoutes = new OpenAPIHono<AppEnv>().openapi(
   createRoute({
-    method: "get", path: "/api/admin/audit", operationId: "listAuditEntries", tags: ["Admin: audit"], security: [{ adminToken: [] }], summary: "Audit log, newest first",
+    method: "get",
+    path: "/api/admin/audit",
+    operationId: "listAuditEntries",
+    tags: ["Admin: audit"],
+    security: [{ adminToken: [] }],
+    summary: "Audit log, newest first",
     request: { query: AuditQuery },
     responses: { 200: jsonContent(successEnvelope(z.array(AuditEntry), "AuditList"), "Matching entries"), ...adminErrors },
   }),

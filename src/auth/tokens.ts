@@ -71,7 +71,10 @@ export async function parseClientTokens(config: string | undefined): Promise<Tok
       continue;
     }
     const hash = await digest(token);
-    const fingerprint = [...new Uint8Array(hash)].slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join("");
+    const fingerprint = [...new Uint8Array(hash)]
+      .slice(0, 8)
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
     entries.push({ digest: hash, value: `token:${fingerprint}` });
   }
   reportMalformed("FLAG_CLIENT_TOKENS", malformed);

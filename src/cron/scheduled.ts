@@ -46,9 +46,15 @@ interface JobContext {
 type Job = (ctx: JobContext) => Promise<unknown>;
 
 /** Marks a job as needing Postgres: skipped once this run has found it down. */
-const needsDatabase = (job: Job): Job => (ctx) => (ctx.databaseDown ? Promise.reject(new SkippedJob(`skipped: database ${ctx.databaseDown}`)) : job(ctx));
+const needsDatabase =
+  (job: Job): Job =>
+  (ctx) =>
+    ctx.databaseDown ? Promise.reject(new SkippedJob(`skipped: database ${ctx.databaseDown}`)) : job(ctx);
 /** Marks a job as one for outages only: it runs once this run has found Postgres down. */
-const duringOutage = (job: Job): Job => (ctx) => (ctx.databaseDown ? job(ctx) : Promise.resolve("database up"));
+const duringOutage =
+  (job: Job): Job =>
+  (ctx) =>
+    ctx.databaseDown ? job(ctx) : Promise.resolve("database up");
 
 class SkippedJob extends Error {}
 
@@ -62,7 +68,10 @@ export const JOBS: Record<string, Record<string, Job>> = {
       const { db, env, now, fetch, buffer } = ctx;
       const thresholds = thresholdsFromEnv(env);
       const report = await checkHealth({ database: () => db, env, fetch, clock: Date.now, thresholds, requestStartedAt: Date.now() });
-      const kept = await keepProbeRound({ db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs, incidents: autoIncidentPolicy(env) }, toRoundRecord(report, now)).catch((error: unknown) => {
+      const kept = await keepProbeRound(
+        { db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs, incidents: autoIncidentPolicy(env) },
+        toRoundRecord(report, now),
+      ).catch((error: unknown) => {
         if (error instanceof RoundLost) ctx.databaseDown = "unavailable";
         throw error;
       });
@@ -95,9 +104,16 @@ export const JOBS: Record<string, Record<string, Job>> = {
       const lines = flagAuditLines(audit);
       logEvent("info", "flag_audit", { lines, audit });
       // Sent through the outbox like alerts, to the chat and webhook channels.
-      await db.insert(alertNotifications).values(
-        (["slack", "webhook"] as const).map((channel) => ({ event: "report.flags", channel, payload: reportPayload(channel, "Weekly feature-flag audit", lines, audit), nextAttemptAt: now })),
-      );
+      await db
+        .insert(alertNotifications)
+        .values(
+          (["slack", "webhook"] as const).map((channel) => ({
+            event: "report.flags",
+            channel,
+            payload: reportPayload(channel, "Weekly feature-flag audit", lines, audit),
+            nextAttemptAt: now,
+          })),
+        );
       return { lines };
     },
   },
@@ -124,7 +140,8 @@ export async function runScheduled(
       try {
         outcome.results[name] = { ok: true, result: await job(ctx) };
       } catch (error) {
-        outcome.results[name] = error instanceof SkippedJob ? { ok: false, error: error.message, skipped: true } : { ok: false, error: sanitizeErrorMessage(error) };
+        outcome.results[name] =
+          error instanceof SkippedJob ? { ok: false, error: error.message, skipped: true } : { ok: false, error: sanitizeErrorMessage(error) };
       }
     }
   } finally {

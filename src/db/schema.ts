@@ -90,10 +90,7 @@ export const auditLog = pgTable(
     // applied in, which created_at (the transaction's start) is not under concurrency.
     seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
-  (t) => [
-    index("audit_log_entity_idx").on(t.entity, t.entityKey, t.seq.desc()),
-    index("audit_log_seq_idx").on(t.seq.desc()),
-  ],
+  (t) => [index("audit_log_entity_idx").on(t.entity, t.entityKey, t.seq.desc()), index("audit_log_seq_idx").on(t.seq.desc())],
 );
 
 export const systemStatus = pgTable(
@@ -144,7 +141,10 @@ export const maintenanceWindows = pgTable(
   },
   (t) => [
     check("maintenance_windows_status_check", sql`${t.status} IN (${oneOf(MAINTENANCE_STATUSES)})`),
-    check("maintenance_windows_components_check", sql`${t.components} IS NULL OR (cardinality(${t.components}) > 0 AND ${t.components} <@ ARRAY[${oneOf(COMPONENTS)}]::text[])`),
+    check(
+      "maintenance_windows_components_check",
+      sql`${t.components} IS NULL OR (cardinality(${t.components}) > 0 AND ${t.components} <@ ARRAY[${oneOf(COMPONENTS)}]::text[])`,
+    ),
     check("maintenance_windows_schedule_check", sql`${t.scheduledEnd} > ${t.scheduledStart}`),
     // Upcoming and in-progress windows, by start.
     index("maintenance_windows_status_start_idx").on(t.status, t.scheduledStart),

@@ -32,7 +32,12 @@ const documentConfig = (c?: Context<AppEnv>) => ({
   tags: TAGS,
 });
 
-type Operation = { summary?: string; description?: string; tags?: string[]; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> };
+type Operation = {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+};
 
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
@@ -47,11 +52,22 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   });
   const serviceRoute = (path: string, operationId: string, summary: string, type: string, schema: z.ZodType = z.string()) =>
     app.openAPIRegistry.registerPath({
-      method: "get", path, operationId, summary, tags: ["Service"], ...PUBLIC,
+      method: "get",
+      path,
+      operationId,
+      summary,
+      tags: ["Service"],
+      ...PUBLIC,
       responses: { 200: { description: summary, content: { [type]: { schema } } } },
     });
   serviceRoute("/api/ping", "ping", "Liveness: pong, with no dependency and no middleware", "text/plain");
-  serviceRoute("/api/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document", "application/json", z.object({ openapi: z.literal("3.1.0") }).catchall(z.unknown()));
+  serviceRoute(
+    "/api/openapi.json",
+    "getOpenApiDocument",
+    "This OpenAPI 3.1 document",
+    "application/json",
+    z.object({ openapi: z.literal("3.1.0") }).catchall(z.unknown()),
+  );
   serviceRoute("/docs", "getApiReference", "This document as a reference page", "text/html");
   app.doc31("/api/openapi.json", (c) => documentConfig(c));
   app.get("/docs", (c) => {

@@ -128,7 +128,9 @@ export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<A
         markInternal(headers);
         const refresh = Promise.resolve(app().fetch(new Request(c.req.url, { headers }), c.env, c.executionCtx as unknown as ExecutionContext))
           .then((response) => response.body?.cancel())
-          .catch((error: unknown) => logEvent("warn", "cache_refresh_failed", { requestId: c.get("requestId"), cache: policy.name, message: sanitizeErrorMessage(error) }))
+          .catch((error: unknown) =>
+            logEvent("warn", "cache_refresh_failed", { requestId: c.get("requestId"), cache: policy.name, message: sanitizeErrorMessage(error) }),
+          )
           .finally(() => refreshing.delete(key.url));
         c.executionCtx.waitUntil(refresh);
       }
@@ -160,7 +162,11 @@ async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, resp
   headers.set("Cache-Control", `public, max-age=${degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
   const stored = new Response(body, { status: 200, headers });
   remember(key.url, new TextEncoder().encode(body).buffer as ArrayBuffer, headers);
-  c.executionCtx.waitUntil(caches.default.put(key, stored.clone()).catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })));
+  c.executionCtx.waitUntil(
+    caches.default
+      .put(key, stored.clone())
+      .catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })),
+  );
   return stored;
 }
 

@@ -49,9 +49,4 @@ export const PAGE_CACHE_NAMES = [
 
 export const BADGE_VARIANTS = ["overall", "api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
 
-export const PUBLIC_CACHES = [
-  ...cacheNames(STATUS_CACHE),
-  ...cacheNames(HEALTH_CACHE),
-  ...PAGE_CACHE_NAMES,
-  ...BADGE_VARIANTS.map((v) => `badge.${v}`),
-];
+export const PUBLIC_CACHES = [...cacheNames(STATUS_CACHE), ...cacheNames(HEALTH_CACHE), ...PAGE_CACHE_NAMES, ...BADGE_VARIANTS.map((v) => `badge.${v}`)];

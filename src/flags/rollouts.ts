@@ -50,7 +50,14 @@ export async function gradualRollout(db: Database, key: string, request: Rollout
       .where(eq(featureFlags.id, before.id))
       .returning();
     await recordAudit(tx, [
-      { actorId, action: "rollout.start", entity: "flag", entityKey: key, before: auditSnapshot(before), after: { ...auditSnapshot(after!), rollout: planSummary(plan!) } },
+      {
+        actorId,
+        action: "rollout.start",
+        entity: "flag",
+        entityKey: key,
+        before: auditSnapshot(before),
+        after: { ...auditSnapshot(after!), rollout: planSummary(plan!) },
+      },
     ]);
     return flagView(after!, plan!, now);
   });
@@ -156,9 +163,15 @@ async function applyPlan(tx: Transaction, candidate: { id: string; flagId: strin
     .set({ appliedStep: due, ...(finished && { status: "completed", finishedAt: now }) })
     .where(eq(flagRollouts.id, plan.id));
   if (finished) {
-    audits.push({ actorId: null, action: "rollout.complete", entity: "flag", entityKey: flag.key, before: null, after: { rolloutId: plan.id, rolloutPercentage: previous } });
+    audits.push({
+      actorId: null,
+      action: "rollout.complete",
+      entity: "flag",
+      entityKey: flag.key,
+      before: null,
+      after: { rolloutId: plan.id, rolloutPercentage: previous },
+    });
     run.completed.push(flag.key);
   }
   await recordAudit(tx, audits);
 }
-

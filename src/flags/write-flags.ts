@@ -8,7 +8,6 @@ import { DomainError } from "../lib/domain-error.ts";
 import { auditSnapshot, flagView, type FlagView } from "./flag-view.ts";
 import { flagNotFound } from "./read-flags.ts";
 
-
 export interface NewFlag {
   key: string;
   name: string;
@@ -51,14 +50,13 @@ export async function findLivePlan(tx: Transaction, flagId: string): Promise<Fla
   return plan ?? null;
 }
 
-export async function createFeatureFlag(
-  db: Database,
-  input: NewFlag,
-  actorId: string | null,
-  options: { flagLimit: number; now?: Date },
-): Promise<FlagView> {
+export async function createFeatureFlag(db: Database, input: NewFlag, actorId: string | null, options: { flagLimit: number; now?: Date }): Promise<FlagView> {
   if (RESERVED_FLAG_KEYS.includes(input.key)) {
-    throw new DomainError("invalid", "FLAG_KEY_RESERVED", `key: '${input.key}' is reserved (GET /api/admin/flags/${input.key} is another route); choose another key`);
+    throw new DomainError(
+      "invalid",
+      "FLAG_KEY_RESERVED",
+      `key: '${input.key}' is reserved (GET /api/admin/flags/${input.key} is another route); choose another key`,
+    );
   }
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${FLAG_BUDGET_LOCK})`);
@@ -173,12 +171,7 @@ async function changeAllowList(
         updatedAt: now,
         updatedBy: actorId,
       })
-      .where(
-        and(
-          eq(featureFlags.id, before.id),
-          operation === "add" ? sql`NOT (${value}::uuid = ANY (${column}))` : sql`${value}::uuid = ANY (${column})`,
-        ),
-      )
+      .where(and(eq(featureFlags.id, before.id), operation === "add" ? sql`NOT (${value}::uuid = ANY (${column}))` : sql`${value}::uuid = ANY (${column})`))
       .returning();
     const warnings: string[] = [];
     if (after) {

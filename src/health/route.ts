@@ -99,7 +99,9 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async
   setMetric(c, "probes", Math.max(database.responseTime, stripe.responseTime, twilio.responseTime, email.responseTime), "probe round");
   if (wantsHealthJson(c.req.header("accept"))) {
     // Declared in the route's responses; the typed helpers only know the JSON envelope.
-    return c.body(JSON.stringify(toHealthJson(report, versionInfo(c.env))), httpStatusFor(report.status), { "Content-Type": `${HEALTH_JSON}; charset=utf-8` }) as never;
+    return c.body(JSON.stringify(toHealthJson(report, versionInfo(c.env))), httpStatusFor(report.status), {
+      "Content-Type": `${HEALTH_JSON}; charset=utf-8`,
+    }) as never;
   }
   return c.json(success(report), httpStatusFor(report.status));
 });

@@ -73,7 +73,8 @@ export function jsonProblem(value: unknown, depth = 0): { path: (string | number
   }
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return { path: [], message: "must be a finite number" };
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) return { path: [], message: "is an integer too large to keep exactly (beyond 2^53); send it as a string" };
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      return { path: [], message: "is an integer too large to keep exactly (beyond 2^53); send it as a string" };
     return null;
   }
   if (value === null || typeof value === "boolean") return null;

@@ -12,9 +12,7 @@ type RouteTable = Pick<Hono, "routes">;
 export function notFoundHandler(app: RouteTable) {
   let compiled: { pattern: RegExp; method: string }[] | undefined;
   return (c: Context<AppEnv>) => {
-    compiled ??= app.routes
-      .filter((r) => r.method !== "ALL")
-      .map((r) => ({ method: r.method, pattern: toRegExp(r.path) }));
+    compiled ??= app.routes.filter((r) => r.method !== "ALL").map((r) => ({ method: r.method, pattern: toRegExp(r.path) }));
     const allowed = new Set(compiled.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method));
     const requestId = c.get("requestId");
     if (isOfrepPath(c.req.path)) return ofrepNotFound(c, allowed);

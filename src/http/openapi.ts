@@ -64,8 +64,15 @@ const RATE_LIMIT_HEADERS = {
 export const notModified = { description: "Not modified: the ETag sent in If-None-Match still matches", headers: { ETag: CACHED_HEADERS.ETag } };
 
 /** 429 with its headers, in the given content (this API's envelope by default). */
-export function tooManyRequests(description = "Over the client's rate limit", content: Record<string, { schema: z.ZodType }> = { "application/json": { schema: ErrorEnvelope } }) {
-  return { description: `${description}; retry after Retry-After seconds`, headers: { "Retry-After": headerOf("Seconds until a request would be admitted", "integer"), ...RATE_LIMIT_HEADERS }, content };
+export function tooManyRequests(
+  description = "Over the client's rate limit",
+  content: Record<string, { schema: z.ZodType }> = { "application/json": { schema: ErrorEnvelope } },
+) {
+  return {
+    description: `${description}; retry after Retry-After seconds`,
+    headers: { "Retry-After": headerOf("Seconds until a request would be admitted", "integer"), ...RATE_LIMIT_HEADERS },
+    content,
+  };
 }
 
 /** The error responses every admin route can give. */
@@ -74,7 +81,6 @@ export const adminErrors = {
   401: errorResponse("Missing or invalid admin token"),
   500: errorResponse("Unexpected failure"),
 };
-
 
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   if (!result.success) {

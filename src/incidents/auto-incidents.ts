@@ -73,6 +73,13 @@ export async function openAutomaticIncident(tx: Transaction, input: { component:
     })
     .returning();
   await tx.insert(incidentUpdates).values({ incidentId: incident!.id, status: incident!.status, message: input.message, createdAt: input.at });
-  await recordAudit(tx, { actorId: null, action: "incident.open", entity: "incident", entityKey: incident!.id, before: null, after: { component: input.component, automatic: true, ...input.metadata } });
+  await recordAudit(tx, {
+    actorId: null,
+    action: "incident.open",
+    entity: "incident",
+    entityKey: incident!.id,
+    before: null,
+    after: { component: input.component, automatic: true, ...input.metadata },
+  });
   return incident!;
 }

@@ -3,10 +3,17 @@
 // same transaction as the change and its audit row.
 import { asc, desc, eq, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { incidentUpdates, systemStatus, type Component, type IncidentPhase, type IncidentStatus, type IncidentUpdate, type SystemStatusRow } from "../db/schema.ts";
+import {
+  incidentUpdates,
+  systemStatus,
+  type Component,
+  type IncidentPhase,
+  type IncidentStatus,
+  type IncidentUpdate,
+  type SystemStatusRow,
+} from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
-
 
 export interface IncidentView {
   id: string;
@@ -36,7 +43,14 @@ export function incidentView(row: SystemStatusRow, updates: IncidentUpdate[]): I
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
     createdBy: row.createdBy,
     metadata: row.metadata,
-    updates: updates.map((u) => ({ status: u.status, phase: u.resolved ? "resolved" : u.phase, message: u.message, resolved: u.resolved, at: u.createdAt.toISOString(), actorId: u.createdBy })),
+    updates: updates.map((u) => ({
+      status: u.status,
+      phase: u.resolved ? "resolved" : u.phase,
+      message: u.message,
+      resolved: u.resolved,
+      at: u.createdAt.toISOString(),
+      actorId: u.createdBy,
+    })),
   };
 }
 
@@ -47,9 +61,19 @@ async function withTimeline(db: Database | Transaction, rows: SystemStatusRow[])
   const updates = await db
     .select()
     .from(incidentUpdates)
-    .where(inArray(incidentUpdates.incidentId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        incidentUpdates.incidentId,
+        rows.map((r) => r.id),
+      ),
+    )
     .orderBy(asc(incidentUpdates.createdAt), asc(incidentUpdates.id));
-  return rows.map((row) => incidentView(row, updates.filter((u) => u.incidentId === row.id)));
+  return rows.map((row) =>
+    incidentView(
+      row,
+      updates.filter((u) => u.incidentId === row.id),
+    ),
+  );
 }
 
 export async function listIncidents(db: Database, state: "open" | "resolved" | "all" = "all", limit = 100): Promise<IncidentView[]> {
@@ -76,11 +100,28 @@ export async function openIncident(db: Database, input: NewIncident, actorId: st
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(systemStatus)
-      .values({ component: input.component, status: input.status, phase: input.phase ?? "investigating", message: input.message, metadata: input.metadata ?? {}, startedAt: now, createdBy: actorId })
+      .values({
+        component: input.component,
+        status: input.status,
+        phase: input.phase ?? "investigating",
+        message: input.message,
+        metadata: input.metadata ?? {},
+        startedAt: now,
+        createdBy: actorId,
+      })
       .returning();
-    await tx.insert(incidentUpdates).values({ incidentId: row!.id, status: input.status, phase: row!.phase, message: input.message, createdAt: now, createdBy: actorId });
+    await tx
+      .insert(incidentUpdates)
+      .values({ incidentId: row!.id, status: input.status, phase: row!.phase, message: input.message, createdAt: now, createdBy: actorId });
     const view = (await withTimeline(tx, [row!]))[0]!;
-    await recordAudit(tx, { actorId, action: "incident.open", entity: "incident", entityKey: row!.id, before: null, after: { component: row!.component, status: row!.status, phase: row!.phase, message: row!.message } });
+    await recordAudit(tx, {
+      actorId,
+      action: "incident.open",
+      entity: "incident",
+      entityKey: row!.id,
+      before: null,
+      after: { component: row!.component, status: row!.status, phase: row!.phase, message: row!.message },
+    });
     return view;
   });
 }
@@ -88,7 +129,8 @@ export async function openIncident(db: Database, input: NewIncident, actorId: st
 async function lockOpenIncident(tx: Transaction, id: string, action: string): Promise<SystemStatusRow> {
   const [row] = await tx.select().from(systemStatus).where(eq(systemStatus.id, id)).for("update");
   if (!row) throw incidentNotFound(id);
-  if (row.resolvedAt) throw new DomainError("conflict", "INCIDENT_RESOLVED", `Cannot ${action} an incident that was resolved at ${row.resolvedAt.toISOString()}`);
+  if (row.resolvedAt)
+    throw new DomainError("conflict", "INCIDENT_RESOLVED", `Cannot ${action} an incident that was resolved at ${row.resolvedAt.toISOString()}`);
   return row;
 }
 
@@ -103,27 +145,54 @@ export async function updateIncident(
     const before = await lockOpenIncident(tx, id, "update");
     const [after] = await tx
       .update(systemStatus)
-      .set({ ...(patch.status && { status: patch.status }), ...(patch.phase && { phase: patch.phase }), ...(patch.message !== undefined && { message: patch.message }) })
+      .set({
+        ...(patch.status && { status: patch.status }),
+        ...(patch.phase && { phase: patch.phase }),
+        ...(patch.message !== undefined && { message: patch.message }),
+      })
       .where(eq(systemStatus.id, id))
       .returning();
-    await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, phase: after!.phase, message: after!.message, createdAt: now, createdBy: actorId });
+    await tx
+      .insert(incidentUpdates)
+      .values({ incidentId: id, status: after!.status, phase: after!.phase, message: after!.message, createdAt: now, createdBy: actorId });
     await recordAudit(tx, {
-      actorId, action: "incident.update", entity: "incident", entityKey: id,
-      before: { status: before.status, phase: before.phase, message: before.message }, after: { status: after!.status, phase: after!.phase, message: after!.message },
+      actorId,
+      action: "incident.update",
+      entity: "incident",
+      entityKey: id,
+      before: { status: before.status, phase: before.phase, message: before.message },
+      after: { status: after!.status, phase: after!.phase, message: after!.message },
     });
     return (await withTimeline(tx, [after!]))[0]!;
   });
 }
 
 export async function resolveIncident(db: Database, id: string, message: string | undefined, actorId: string | null, now = new Date()): Promise<IncidentView> {
-  return db.transaction(async (tx) => (await resolveInTransaction(tx, id, message, actorId, now)));
+  return db.transaction(async (tx) => await resolveInTransaction(tx, id, message, actorId, now));
 }
 
 export async function resolveInTransaction(tx: Transaction, id: string, message: string | undefined, actorId: string | null, now: Date): Promise<IncidentView> {
   const before = await lockOpenIncident(tx, id, "resolve");
   const resolvedAt = now < before.startedAt ? before.startedAt : now;
   const [after] = await tx.update(systemStatus).set({ resolvedAt, phase: "resolved" }).where(eq(systemStatus.id, id)).returning();
-  await tx.insert(incidentUpdates).values({ incidentId: id, status: after!.status, phase: "resolved", message: message ?? "Resolved", resolved: true, createdAt: resolvedAt, createdBy: actorId });
-  await recordAudit(tx, { actorId, action: "incident.resolve", entity: "incident", entityKey: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString(), message: message ?? "Resolved" } });
+  await tx
+    .insert(incidentUpdates)
+    .values({
+      incidentId: id,
+      status: after!.status,
+      phase: "resolved",
+      message: message ?? "Resolved",
+      resolved: true,
+      createdAt: resolvedAt,
+      createdBy: actorId,
+    });
+  await recordAudit(tx, {
+    actorId,
+    action: "incident.resolve",
+    entity: "incident",
+    entityKey: id,
+    before: { resolvedAt: null },
+    after: { resolvedAt: resolvedAt.toISOString(), message: message ?? "Resolved" },
+  });
   return (await withTimeline(tx, [after!]))[0]!;
 }

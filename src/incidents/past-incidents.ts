@@ -29,7 +29,11 @@ export function unhealthyRuns(rounds: ProbeRoundRecord[], openAfter: number, dat
     for (const row of round.rows) {
       const current = open.get(row.component);
       if (row.status === "unhealthy") {
-        open.set(row.component, { start: current?.start ?? new Date(round.at), checks: (current?.checks ?? 0) + 1, lastError: row.errorMessage ?? current?.lastError ?? null });
+        open.set(row.component, {
+          start: current?.start ?? new Date(round.at),
+          checks: (current?.checks ?? 0) + 1,
+          lastError: row.errorMessage ?? current?.lastError ?? null,
+        });
       } else if (current) {
         if (current.checks >= openAfter) runs.push({ component: row.component, ...current, end: new Date(round.at) });
         open.delete(row.component);

@@ -8,10 +8,25 @@ import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } fr
 import { getIncident, listIncidents, OPEN_PHASES, openIncident, resolveIncident, updateIncident } from "./incidents.ts";
 
 const Message = Text({ max: 2000, min: 1, trim: true, multiline: true });
-const Phase = z.enum(OPEN_PHASES).openapi({ description: "Statuspage's phase: investigating (default), identified, monitoring; resolving an incident makes it resolved" });
+const Phase = z
+  .enum(OPEN_PHASES)
+  .openapi({ description: "Statuspage's phase: investigating (default), identified, monitoring; resolving an incident makes it resolved" });
 const NewIncident = z
-  .strictObject({ component: z.enum(COMPONENTS), status: z.enum(INCIDENT_STATUSES), message: Message, phase: Phase.optional(), metadata: JsonObject().optional() })
-  .openapi("NewIncident", { example: { component: "stripe", status: "degraded", message: "Stripe API experiencing slow response times", metadata: { avgResponseTime: 3500, threshold: 2000 } } });
+  .strictObject({
+    component: z.enum(COMPONENTS),
+    status: z.enum(INCIDENT_STATUSES),
+    message: Message,
+    phase: Phase.optional(),
+    metadata: JsonObject().optional(),
+  })
+  .openapi("NewIncident", {
+    example: {
+      component: "stripe",
+      status: "degraded",
+      message: "Stripe API experiencing slow response times",
+      metadata: { avgResponseTime: 3500, threshold: 2000 },
+    },
+  });
 const IncidentPatch = z
   .strictObject({ status: z.enum(INCIDENT_STATUSES).optional(), phase: Phase.optional(), message: Message.optional() })
   .refine((p) => p.status !== undefined || p.phase !== undefined || p.message !== undefined, { message: "give status, phase or message" })
@@ -29,7 +44,16 @@ const Incident = z
     resolvedAt: z.string().nullable(),
     createdBy: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
-    updates: z.array(z.object({ status: z.enum(INCIDENT_STATUSES), phase: z.enum(INCIDENT_PHASES), message: z.string().nullable(), resolved: z.boolean(), at: z.string(), actorId: z.string().nullable() })),
+    updates: z.array(
+      z.object({
+        status: z.enum(INCIDENT_STATUSES),
+        phase: z.enum(INCIDENT_PHASES),
+        message: z.string().nullable(),
+        resolved: z.boolean(),
+        at: z.string(),
+        actorId: z.string().nullable(),
+      }),
+    ),
   })
   .openapi("Incident");
 
@@ -43,8 +67,15 @@ const resolved = { 409: errorResponse("The incident is already resolved (INCIDEN
 export const incidentRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/incidents", operationId: "listIncidents", tags, security, summary: "List incidents with their timelines, newest first",
-      request: { query: z.strictObject({ state: z.enum(["open", "resolved", "all"]).default("all"), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+      method: "get",
+      path: "/api/admin/incidents",
+      operationId: "listIncidents",
+      tags,
+      security,
+      summary: "List incidents with their timelines, newest first",
+      request: {
+        query: z.strictObject({ state: z.enum(["open", "resolved", "all"]).default("all"), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      },
       responses: { 200: jsonContent(successEnvelope(z.array(Incident), "IncidentList"), "Incidents"), ...adminErrors },
     }),
     async (c) => {
@@ -54,7 +85,12 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/incidents", operationId: "openIncident", tags, security, summary: "Open an incident",
+      method: "post",
+      path: "/api/admin/incidents",
+      operationId: "openIncident",
+      tags,
+      security,
+      summary: "Open an incident",
       request: { body: jsonBody(NewIncident) },
       responses: { 201: incidentResponse("The new incident"), ...adminErrors },
     }),
@@ -62,7 +98,12 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/incidents/{id}", operationId: "getIncident", tags, security, summary: "Read an incident and its timeline",
+      method: "get",
+      path: "/api/admin/incidents/{id}",
+      operationId: "getIncident",
+      tags,
+      security,
+      summary: "Read an incident and its timeline",
       request: { params: IdParam },
       responses: { 200: incidentResponse("The incident"), ...notFound, ...adminErrors },
     }),
@@ -70,7 +111,12 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/incidents/{id}", operationId: "updateIncident", tags, security, summary: "Post an update: a new status, phase and/or message",
+      method: "patch",
+      path: "/api/admin/incidents/{id}",
+      operationId: "updateIncident",
+      tags,
+      security,
+      summary: "Post an update: a new status, phase and/or message",
       request: { params: IdParam, body: jsonBody(IncidentPatch) },
       responses: { 200: incidentResponse("The incident with the update on its timeline"), ...notFound, ...resolved, ...adminErrors },
     }),
@@ -78,7 +124,12 @@ export const incidentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/incidents/{id}/resolve", operationId: "resolveIncident", tags, security, summary: "Resolve an incident",
+      method: "post",
+      path: "/api/admin/incidents/{id}/resolve",
+      operationId: "resolveIncident",
+      tags,
+      security,
+      summary: "Resolve an incident",
       request: { params: IdParam, body: { required: false, content: { "application/json": { schema: Resolution } } } },
       responses: { 200: incidentResponse("The resolved incident"), ...notFound, ...resolved, ...adminErrors },
     }),

@@ -28,8 +28,22 @@ export async function applyMaintenanceTransitions(db: Database, now: Date): Prom
         AND NOT coalesce((metadata->>'waitForOperator')::boolean, false)
       RETURNING id, title`);
     await recordAudit(tx, [
-      ...started.rows.map((w) => ({ actorId: null, action: "maintenance.start", entity: "maintenance", entityKey: w.id, before: { status: "scheduled" }, after: { status: "in_progress", actualStart: at, automatic: true } })),
-      ...completed.rows.map((w) => ({ actorId: null, action: "maintenance.complete", entity: "maintenance", entityKey: w.id, before: { status: "in_progress" }, after: { status: "completed", actualEnd: at, automatic: true } })),
+      ...started.rows.map((w) => ({
+        actorId: null,
+        action: "maintenance.start",
+        entity: "maintenance",
+        entityKey: w.id,
+        before: { status: "scheduled" },
+        after: { status: "in_progress", actualStart: at, automatic: true },
+      })),
+      ...completed.rows.map((w) => ({
+        actorId: null,
+        action: "maintenance.complete",
+        entity: "maintenance",
+        entityKey: w.id,
+        before: { status: "in_progress" },
+        after: { status: "completed", actualEnd: at, automatic: true },
+      })),
     ]);
     return { started: started.rows.map((w) => w.id), completed: completed.rows.map((w) => w.id) };
   });

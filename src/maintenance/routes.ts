@@ -5,14 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { Instant, JsonObject, Text } from "../http/input.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
-import {
-  createMaintenance,
-  deleteMaintenance,
-  getMaintenance,
-  listMaintenance,
-  transitionMaintenance,
-  updateMaintenance,
-} from "./write-maintenance.ts";
+import { createMaintenance, deleteMaintenance, getMaintenance, listMaintenance, transitionMaintenance, updateMaintenance } from "./write-maintenance.ts";
 
 const Title = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 5000, multiline: true });
@@ -20,8 +13,13 @@ const Components = z
   .array(z.enum(COMPONENTS))
   .min(1)
   .max(COMPONENTS.length)
-  .openapi({ description: "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it." });
-const Metadata = JsonObject().openapi({ description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator" });
+  .openapi({
+    description:
+      "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it.",
+  });
+const Metadata = JsonObject().openapi({
+  description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator",
+});
 
 const NewWindow = z
   .strictObject({
@@ -36,7 +34,15 @@ const NewWindow = z
   })
   .refine((w) => new Date(w.scheduledEnd) > new Date(w.scheduledStart), { message: "must be after scheduledStart", path: ["scheduledEnd"] })
   .openapi("NewMaintenanceWindow", {
-    example: { title: "Database upgrade", description: "Upgrading to PostgreSQL 17", scheduledStart: "2026-12-05T02:00:00Z", scheduledEnd: "2026-12-05T05:00:00Z", affectsPortal: true, affectsCRM: false, metadata: { expectedDurationMinutes: 120 } },
+    example: {
+      title: "Database upgrade",
+      description: "Upgrading to PostgreSQL 17",
+      scheduledStart: "2026-12-05T02:00:00Z",
+      scheduledEnd: "2026-12-05T05:00:00Z",
+      affectsPortal: true,
+      affectsCRM: false,
+      metadata: { expectedDurationMinutes: 120 },
+    },
   });
 
 const WindowPatch = z
@@ -77,7 +83,9 @@ const ListQuery = z.strictObject({
   status: z
     .string()
     .optional()
-    .refine((s) => !s || s.split(",").every((v) => (MAINTENANCE_STATUSES as readonly string[]).includes(v)), { message: `must be a comma-separated list of ${MAINTENANCE_STATUSES.join(", ")}` }),
+    .refine((s) => !s || s.split(",").every((v) => (MAINTENANCE_STATUSES as readonly string[]).includes(v)), {
+      message: `must be a comma-separated list of ${MAINTENANCE_STATUSES.join(", ")}`,
+    }),
   from: Instant.optional(),
   to: Instant.optional(),
 });
@@ -96,7 +104,12 @@ const toDates = <T extends { scheduledStart?: string; scheduledEnd?: string }>(b
 export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/maintenance", operationId: "listMaintenanceWindows", tags, security, summary: "List maintenance windows, latest first",
+      method: "get",
+      path: "/api/admin/maintenance",
+      operationId: "listMaintenanceWindows",
+      tags,
+      security,
+      summary: "List maintenance windows, latest first",
       request: { query: ListQuery },
       responses: { 200: jsonContent(successEnvelope(z.array(Window), "MaintenanceWindowList"), "Windows"), ...adminErrors },
     }),
@@ -112,20 +125,34 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/maintenance", operationId: "scheduleMaintenanceWindow", tags, security, summary: "Schedule a maintenance window",
+      method: "post",
+      path: "/api/admin/maintenance",
+      operationId: "scheduleMaintenanceWindow",
+      tags,
+      security,
+      summary: "Schedule a maintenance window",
       description: "Shorter than 48 hours' notice, or less than a 50 % buffer over metadata.expectedDurationMinutes, is accepted with warnings.",
       request: { body: jsonBody(NewWindow) },
       responses: { 201: windowResponse("The new window"), ...adminErrors },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const change = await createMaintenance(c.get("database")(), { ...body, scheduledStart: new Date(body.scheduledStart), scheduledEnd: new Date(body.scheduledEnd) }, c.get("actorId"));
+      const change = await createMaintenance(
+        c.get("database")(),
+        { ...body, scheduledStart: new Date(body.scheduledStart), scheduledEnd: new Date(body.scheduledEnd) },
+        c.get("actorId"),
+      );
       return c.json(success(change.window, change.warnings), 201);
     },
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/maintenance/{id}", operationId: "getMaintenanceWindow", tags, security, summary: "Read a maintenance window",
+      method: "get",
+      path: "/api/admin/maintenance/{id}",
+      operationId: "getMaintenanceWindow",
+      tags,
+      security,
+      summary: "Read a maintenance window",
       request: { params: IdParam },
       responses: { 200: windowResponse("The window"), ...notFound, ...adminErrors },
     }),
@@ -133,7 +160,12 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/maintenance/{id}", operationId: "updateMaintenanceWindow", tags, security, summary: "Change a scheduled or running window",
+      method: "patch",
+      path: "/api/admin/maintenance/{id}",
+      operationId: "updateMaintenanceWindow",
+      tags,
+      security,
+      summary: "Change a scheduled or running window",
       request: { params: IdParam, body: jsonBody(WindowPatch) },
       responses: { 200: windowResponse("The changed window"), ...notFound, ...conflict, ...adminErrors },
     }),
@@ -144,9 +176,19 @@ export const maintenanceRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "delete", path: "/api/admin/maintenance/{id}", operationId: "deleteMaintenanceWindow", tags, security, summary: "Delete a window that is not in progress",
+      method: "delete",
+      path: "/api/admin/maintenance/{id}",
+      operationId: "deleteMaintenanceWindow",
+      tags,
+      security,
+      summary: "Delete a window that is not in progress",
       request: { params: IdParam },
-      responses: { 200: jsonContent(successEnvelope(z.object({ id: z.string(), deleted: z.literal(true) }), "MaintenanceDeleted"), "Deleted"), ...notFound, ...conflict, ...adminErrors },
+      responses: {
+        200: jsonContent(successEnvelope(z.object({ id: z.string(), deleted: z.literal(true) }), "MaintenanceDeleted"), "Deleted"),
+        ...notFound,
+        ...conflict,
+        ...adminErrors,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -159,7 +201,12 @@ for (const transition of ["start", "complete", "cancel"] as const) {
   const summary = { start: "Start a scheduled window now", complete: "Complete a window in progress", cancel: "Cancel a scheduled window" }[transition];
   maintenanceRoutes.openapi(
     createRoute({
-      method: "post", path: `/api/admin/maintenance/{id}/${transition}`, operationId: `${transition}MaintenanceWindow`, tags, security, summary,
+      method: "post",
+      path: `/api/admin/maintenance/{id}/${transition}`,
+      operationId: `${transition}MaintenanceWindow`,
+      tags,
+      security,
+      summary,
       request: { params: IdParam },
       responses: { 200: windowResponse("The window after the change"), ...notFound, ...conflict, ...adminErrors },
     }),

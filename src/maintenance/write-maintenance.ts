@@ -30,7 +30,6 @@ export interface MaintenanceChange {
   warnings: string[];
 }
 
-
 export function maintenanceNotFound(id: string): DomainError {
   return new DomainError("not_found", "MAINTENANCE_NOT_FOUND", `No maintenance window with id '${id}'`);
 }
@@ -85,7 +84,13 @@ export async function createMaintenance(db: Database, input: MaintenanceInput, a
   });
 }
 
-export async function updateMaintenance(db: Database, id: string, patch: MaintenancePatch, actorId: string | null, now = new Date()): Promise<MaintenanceChange> {
+export async function updateMaintenance(
+  db: Database,
+  id: string,
+  patch: MaintenancePatch,
+  actorId: string | null,
+  now = new Date(),
+): Promise<MaintenanceChange> {
   return db.transaction(async (tx) => {
     const before = await lockWindow(tx, id);
     if (before.status === "completed" || before.status === "cancelled") throw stateConflict(before, "change");
@@ -127,7 +132,13 @@ type Transition = "start" | "complete" | "cancel";
 const FROM: Record<Transition, MaintenanceWindow["status"]> = { start: "scheduled", complete: "in_progress", cancel: "scheduled" };
 
 /** start: scheduled → in_progress; complete: in_progress → completed; cancel: scheduled → cancelled. */
-export async function transitionMaintenance(db: Database, id: string, transition: Transition, actorId: string | null, now = new Date()): Promise<MaintenanceView> {
+export async function transitionMaintenance(
+  db: Database,
+  id: string,
+  transition: Transition,
+  actorId: string | null,
+  now = new Date(),
+): Promise<MaintenanceView> {
   return db.transaction(async (tx) => {
     const before = await lockWindow(tx, id);
     if (before.status !== FROM[transition]) throw stateConflict(before, transition);

@@ -9,7 +9,10 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 
 const allowed = (config: string | undefined): string[] | "*" => {
-  const list = (config ?? "*").split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+  const list = (config ?? "*")
+    .split(",")
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
   return list.length === 0 || list.includes("*") ? "*" : list;
 };
 

@@ -51,9 +51,7 @@ const Success = z
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   })
   .openapi("OfrepEvaluationSuccess");
-const Failure = z
-  .object({ key: z.string(), errorCode: z.string(), errorDetails: z.string() })
-  .openapi("OfrepEvaluationFailure");
+const Failure = z.object({ key: z.string(), errorCode: z.string(), errorDetails: z.string() }).openapi("OfrepEvaluationFailure");
 const BulkFailure = z.object({ errorCode: z.string(), errorDetails: z.string() }).openapi("OfrepBulkFailure");
 
 const ofrepHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
@@ -83,7 +81,12 @@ ofrepRoutes.use("/ofrep/*", ofrepCors, requireClient, limited, limitBody, reject
 ofrepRoutes
   .openapi(
     createRoute({
-      method: "post", path: "/ofrep/v1/evaluate/flags/{key}", operationId: "evaluateFlag", tags, security, summary: "Evaluate one flag (OFREP)",
+      method: "post",
+      path: "/ofrep/v1/evaluate/flags/{key}",
+      operationId: "evaluateFlag",
+      tags,
+      security,
+      summary: "Evaluate one flag (OFREP)",
       request: { params: z.object({ key: z.string().openapi({ param: { name: "key", in: "path" } }) }), body },
       responses: {
         200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
@@ -105,7 +108,12 @@ ofrepRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/ofrep/v1/evaluate/flags", operationId: "evaluateFlagsInBulk", tags, security, summary: "Evaluate every flag (OFREP bulk)",
+      method: "post",
+      path: "/ofrep/v1/evaluate/flags",
+      operationId: "evaluateFlagsInBulk",
+      tags,
+      security,
+      summary: "Evaluate every flag (OFREP bulk)",
       description: "One database round trip. Answers carry an ETag; send it back in If-None-Match to get 304 while nothing changed.",
       request: { body },
       responses: {

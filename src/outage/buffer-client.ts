@@ -43,7 +43,9 @@ export function outageBuffer(env: Pick<Env, "OUTAGE_BUFFER" | "DATABASE_URL">): 
     record: (round, now) => call(() => stub().record(round, now.toISOString())),
     claimNotifications: (now, leaseMs) => call(() => stub().claimNotifications(now.toISOString(), leaseMs)) as Promise<BufferedNotification[]>,
     settleNotification: (id, o) =>
-      call(() => stub().settleNotification(id, { status: o.status, lastError: o.lastError, nextAttemptAt: o.nextAttemptAt?.toISOString(), at: o.at.toISOString() })),
+      call(() =>
+        stub().settleNotification(id, { status: o.status, lastError: o.lastError, nextAttemptAt: o.nextAttemptAt?.toISOString(), at: o.at.toISOString() }),
+      ),
     handover: (now) => call(() => stub().handover(now.toISOString())) as Promise<Handover>,
     acknowledge: (taken) => call(() => stub().acknowledge(taken)),
     syncRules: (rules) => call(() => stub().syncRules(rules)),

@@ -70,7 +70,12 @@ export function forgetLastKnown(): void {
  * Reads `part` live from the database, within its unhealthy threshold, and remembers it;
  * when that fails (or the database is known down), answers the last known copy instead.
  */
-export async function readOrLastKnown<K extends keyof LastKnownParts>(env: Env, part: K, now: Date, read: () => Promise<LastKnownParts[K]>): Promise<Reading<LastKnownParts[K]>> {
+export async function readOrLastKnown<K extends keyof LastKnownParts>(
+  env: Env,
+  part: K,
+  now: Date,
+  read: () => Promise<LastKnownParts[K]>,
+): Promise<Reading<LastKnownParts[K]>> {
   const identity = databaseIdentity(env.DATABASE_URL ?? "");
   const copy = copies.get(identity) ?? copies.set(identity, {}).get(identity)!;
   const knownDown = databaseKnownDown(identity, now.getTime());

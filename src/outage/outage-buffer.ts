@@ -204,7 +204,12 @@ export class OutageBuffer extends DurableObject {
    */
   syncRules(rules: RuleSnapshot[]): void {
     this.ctx.storage.transactionSync(() => {
-      const pending = new Set(this.sql.exec<{ name: string }>("SELECT name FROM rules WHERE changed_at IS NOT NULL").toArray().map((r) => r.name));
+      const pending = new Set(
+        this.sql
+          .exec<{ name: string }>("SELECT name FROM rules WHERE changed_at IS NOT NULL")
+          .toArray()
+          .map((r) => r.name),
+      );
       this.sql.exec("DELETE FROM rules WHERE changed_at IS NULL");
       for (const rule of rules) {
         if (pending.has(rule.name)) continue;
@@ -227,18 +232,25 @@ export class OutageBuffer extends DurableObject {
   /** For operators and tests: what is held. */
   inventory(): { rounds: number; notifications: Record<string, number>; changedRules: string[]; outageSince: string | null } {
     const notifications: Record<string, number> = {};
-    for (const r of this.sql.exec<{ status: string; n: number }>("SELECT status, count(*) AS n FROM notifications GROUP BY status").toArray()) notifications[r.status] = r.n;
+    for (const r of this.sql.exec<{ status: string; n: number }>("SELECT status, count(*) AS n FROM notifications GROUP BY status").toArray())
+      notifications[r.status] = r.n;
     return {
       rounds: this.count("rounds"),
       notifications,
-      changedRules: this.sql.exec<{ name: string }>("SELECT name FROM rules WHERE changed_at IS NOT NULL ORDER BY name").toArray().map((r) => r.name),
+      changedRules: this.sql
+        .exec<{ name: string }>("SELECT name FROM rules WHERE changed_at IS NOT NULL ORDER BY name")
+        .toArray()
+        .map((r) => r.name),
       outageSince: this.outageSince(),
     };
   }
 
   private rules(): RuleSnapshot[] {
     const synced = this.sql.exec("SELECT 1 FROM kv WHERE key = 'rules_synced'").toArray().length > 0;
-    const stored = this.sql.exec<{ body: string }>("SELECT body FROM rules").toArray().map((r) => JSON.parse(r.body) as RuleSnapshot);
+    const stored = this.sql
+      .exec<{ body: string }>("SELECT body FROM rules")
+      .toArray()
+      .map((r) => JSON.parse(r.body) as RuleSnapshot);
     if (synced) return stored;
     // Never synced: the spec's rules, with whatever state they took here.
     const byName = new Map(stored.map((r) => [r.name, r]));

@@ -14,7 +14,11 @@ import { serializeLastKnown } from "./last-known.ts";
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export async function loadRuleSnapshots(db: Database): Promise<RuleSnapshot[]> {
-  const rows = await db.select({ rule: alertRules, state: alertState }).from(alertRules).leftJoin(alertState, eq(alertState.ruleId, alertRules.id)).where(eq(alertRules.enabled, true));
+  const rows = await db
+    .select({ rule: alertRules, state: alertState })
+    .from(alertRules)
+    .leftJoin(alertState, eq(alertState.ruleId, alertRules.id))
+    .where(eq(alertRules.enabled, true));
   return rows.map(({ rule, state }) => ({
     id: rule.id,
     name: rule.name,
@@ -24,7 +28,13 @@ export async function loadRuleSnapshots(db: Database): Promise<RuleSnapshot[]> {
     durationSeconds: rule.durationSeconds,
     severity: rule.severity,
     channels: rule.channels as Channel[],
-    state: { firing: state?.firing ?? false, since: iso(state?.since ?? null), firedAt: iso(state?.firedAt ?? null), resolvedAt: iso(state?.resolvedAt ?? null), dedupKey: state?.dedupKey ?? null },
+    state: {
+      firing: state?.firing ?? false,
+      since: iso(state?.since ?? null),
+      firedAt: iso(state?.firedAt ?? null),
+      resolvedAt: iso(state?.resolvedAt ?? null),
+      dedupKey: state?.dedupKey ?? null,
+    },
   }));
 }
 

@@ -55,7 +55,14 @@ export async function dailyReport(db: Database, date: string): Promise<DailyRepo
     date,
     source,
     components: stats.map(({ day: _day, ...rest }) => rest),
-    incidents: incidents.map((i) => ({ id: i.id, component: i.component, status: i.status, message: i.message, startedAt: i.startedAt.toISOString(), resolvedAt: i.resolvedAt?.toISOString() ?? null })),
+    incidents: incidents.map((i) => ({
+      id: i.id,
+      component: i.component,
+      status: i.status,
+      message: i.message,
+      startedAt: i.startedAt.toISOString(),
+      resolvedAt: i.resolvedAt?.toISOString() ?? null,
+    })),
     maintenance: windows.map(maintenanceView),
   };
 }

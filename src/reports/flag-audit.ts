@@ -22,7 +22,13 @@ export async function flagAudit(db: Database, now: Date, options: { flagLimit: n
     db.select({ total: count() }).from(featureFlags).where(eq(featureFlags.enabled, false)),
     listStaleFlags(db, now, options.staleDays),
     db
-      .select({ key: featureFlags.key, status: flagRollouts.status, startPercentage: flagRollouts.startPercentage, endPercentage: flagRollouts.endPercentage, startedAt: flagRollouts.startedAt })
+      .select({
+        key: featureFlags.key,
+        status: flagRollouts.status,
+        startPercentage: flagRollouts.startPercentage,
+        endPercentage: flagRollouts.endPercentage,
+        startedAt: flagRollouts.startedAt,
+      })
       .from(flagRollouts)
       .innerJoin(featureFlags, eq(featureFlags.id, flagRollouts.flagId))
       .where(inArray(flagRollouts.status, ["active", "paused"])),

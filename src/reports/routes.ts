@@ -14,7 +14,12 @@ const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0,
 export const reportRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/reports/daily", operationId: "getDailyReport", tags, security, summary: "Daily health report (UTC day; default yesterday)",
+      method: "get",
+      path: "/api/admin/reports/daily",
+      operationId: "getDailyReport",
+      tags,
+      security,
+      summary: "Daily health report (UTC day; default yesterday)",
       request: {
         query: z.strictObject({
           date: Day.optional().openapi({ example: "2026-11-25" }),
@@ -26,12 +31,13 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/reports/flags", operationId: "getFlagAudit", tags, security, summary: "Feature-flag audit (the weekly report)",
+      method: "get",
+      path: "/api/admin/reports/flags",
+      operationId: "getFlagAudit",
+      tags,
+      security,
+      summary: "Feature-flag audit (the weekly report)",
       responses: { 200: jsonContent(successEnvelope(z.record(z.string(), z.unknown()), "FlagAudit"), "The audit"), ...adminErrors },
     }),
-    async (c) =>
-      c.json(
-        success(await flagAudit(c.get("database")(), new Date(), flagHygiene(c.env))),
-        200,
-      ),
+    async (c) => c.json(success(await flagAudit(c.get("database")(), new Date(), flagHygiene(c.env))), 200),
   );

@@ -1,7 +1,8 @@
 // A shields.io-style badge of the overall state, or of one component; and the page's icon.
 const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 // Approximate Verdana 11px advance widths, as shields does, so the text fits.
-const width = (text: string) => Math.round([...text].reduce((sum, ch) => sum + (/[ilj.,:;'|!]/.test(ch) ? 3.5 : /[mwMW]/.test(ch) ? 9.5 : /[A-Z]/.test(ch) ? 7.5 : 6.5), 0)) + 10;
+const width = (text: string) =>
+  Math.round([...text].reduce((sum, ch) => sum + (/[ilj.,:;'|!]/.test(ch) ? 3.5 : /[mwMW]/.test(ch) ? 9.5 : /[A-Z]/.test(ch) ? 7.5 : 6.5), 0)) + 10;
 
 import type { ComponentState } from "./page-model.ts";
 

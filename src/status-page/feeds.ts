@@ -29,7 +29,10 @@ export function feedItems(info: PageInfo, incidents: IncidentEntry[], windows: M
       link: `${info.url}/#incident-${i.id}`,
       published: i.startedAt,
       updated: i.updates.at(-1)?.at ?? i.startedAt,
-      text: [...i.updates].reverse().map((u) => `${u.at.toISOString()} — ${PHASE[u.phase]}: ${u.message ?? ""}`).join("\n"),
+      text: [...i.updates]
+        .reverse()
+        .map((u) => `${u.at.toISOString()} — ${PHASE[u.phase]}: ${u.message ?? ""}`)
+        .join("\n"),
     })),
     ...windows.map((w) => ({
       id: `maintenance-${w.id}`,
@@ -105,7 +108,11 @@ const icsText = (text: string) =>
     .replace(/,/g, "\\,")
     .replace(/\r\n|\r|\n/g, "\\n")
     .replace(/[\u0000-\u0008\u000A-\u001F\u007F]/g, "");
-const icsTime = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const icsTime = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 function fold(line: string): string {
   const bytes = new TextEncoder().encode(line);

@@ -107,7 +107,10 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     message: r.message as string | null,
     startedAt: d(r.started_at),
     resolvedAt: dOrNull(r.resolved_at),
-    updates: (r.updates as { id: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string }[]).map((u) => ({ ...u, at: d(u.at) })),
+    updates: (r.updates as { id: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string }[]).map((u) => ({
+      ...u,
+      at: d(u.at),
+    })),
   }));
   data.maintenance = (maintenance.rows as Record<string, unknown>[]).map((r) => ({
     id: String(r.id),
@@ -142,15 +145,26 @@ export function pageDataFromJson(json: unknown): PageData {
   const v = json as {
     now: string;
     latest: Record<string, { status: HealthStatus; responseTimeMs: number | null; checkedAt: string }>;
-    incidents: (Omit<IncidentEntry, "startedAt" | "resolvedAt" | "updates"> & { startedAt: string; resolvedAt: string | null; updates: (Omit<IncidentEntry["updates"][number], "at"> & { at: string })[] })[];
-    maintenance: (Omit<MaintenanceEntry, "scheduledStart" | "scheduledEnd" | "actualStart" | "actualEnd" | "createdAt"> & Record<"scheduledStart" | "scheduledEnd" | "createdAt", string> & Record<"actualStart" | "actualEnd", string | null>)[];
+    incidents: (Omit<IncidentEntry, "startedAt" | "resolvedAt" | "updates"> & {
+      startedAt: string;
+      resolvedAt: string | null;
+      updates: (Omit<IncidentEntry["updates"][number], "at"> & { at: string })[];
+    })[];
+    maintenance: (Omit<MaintenanceEntry, "scheduledStart" | "scheduledEnd" | "actualStart" | "actualEnd" | "createdAt"> &
+      Record<"scheduledStart" | "scheduledEnd" | "createdAt", string> &
+      Record<"actualStart" | "actualEnd", string | null>)[];
     uptime: Record<string, DayUptime[]>;
     responseTimes: Record<string, { hour: string; avgMs: number }[]>;
   };
   return {
     now: d(v.now),
     latest: Object.fromEntries(Object.entries(v.latest).map(([k, l]) => [k, { ...l, checkedAt: d(l.checkedAt) }])),
-    incidents: v.incidents.map((i) => ({ ...i, startedAt: d(i.startedAt), resolvedAt: dOrNull(i.resolvedAt), updates: i.updates.map((u) => ({ ...u, at: d(u.at) })) })),
+    incidents: v.incidents.map((i) => ({
+      ...i,
+      startedAt: d(i.startedAt),
+      resolvedAt: dOrNull(i.resolvedAt),
+      updates: i.updates.map((u) => ({ ...u, at: d(u.at) })),
+    })),
     maintenance: v.maintenance.map((m) => ({
       ...m,
       scheduledStart: d(m.scheduledStart),

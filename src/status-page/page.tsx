@@ -51,7 +51,9 @@ const UptimeBar: FC<{ component: ComponentModel; days: DayUptime[]; incidents: I
           const dayStart = start + i * 86_400_000;
           const key = new Date(dayStart).toISOString().slice(0, 10);
           const day = byDay.get(key);
-          const dayIncidents = incidents.filter((inc) => inc.component === component.id && inc.startedAt.getTime() < dayStart + 86_400_000 && (inc.resolvedAt?.getTime() ?? Infinity) > dayStart);
+          const dayIncidents = incidents.filter(
+            (inc) => inc.component === component.id && inc.startedAt.getTime() < dayStart + 86_400_000 && (inc.resolvedAt?.getTime() ?? Infinity) > dayStart,
+          );
           const text = `${key}: ${day?.uptimePercent == null ? "no data" : `${day.uptimePercent.toFixed(2)} % uptime`}${dayIncidents.length ? ` — ${dayIncidents.map((inc) => inc.message ?? inc.status).join("; ")}` : ""}`;
           return (
             <rect class={dayIncidents.length && cellClass(day) === "c-ok" ? "c-warn" : cellClass(day)} x={i * 6} y={0} width={4.5} height={34} rx={1}>
@@ -77,7 +79,13 @@ const Sparkline: FC<{ name: string; points: { hour: Date; avgMs: number }[] }> =
   const coords = series.map((p, i) => `${((i / (series.length - 1)) * 100).toFixed(1)},${(28 - (p.avgMs / max) * 26).toFixed(1)}`).join(" ");
   const avg = Math.round(points.reduce((s, p) => s + p.avgMs, 0) / points.length);
   return (
-    <svg class="spark" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label={`${name} response time over 24 hours: average ${avg} ms, peak ${max} ms`}>
+    <svg
+      class="spark"
+      viewBox="0 0 100 30"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={`${name} response time over 24 hours: average ${avg} ms, peak ${max} ms`}
+    >
       <polyline points={coords} />
     </svg>
   );
@@ -147,7 +155,9 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
         <style>{raw(STYLE)}</style>
       </head>
       <body>
-        <a class="skip" href="#components">Skip to components</a>
+        <a class="skip" href="#components">
+          Skip to components
+        </a>
         <header>
           <h1>{title}</h1>
           {degraded && <StaleNotice degraded={degraded} />}
@@ -159,13 +169,17 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
           {model.activeIncidents.length > 0 && (
             <section aria-labelledby="active-incidents">
               <h2 id="active-incidents">Active incidents</h2>
-              {model.activeIncidents.map((incident) => <Incident incident={incident} names={names} />)}
+              {model.activeIncidents.map((incident) => (
+                <Incident incident={incident} names={names} />
+              ))}
             </section>
           )}
           {model.activeMaintenance.length > 0 && (
             <section aria-labelledby="maintenance-now">
               <h2 id="maintenance-now">Maintenance in progress</h2>
-              {model.activeMaintenance.map((w) => <Window window={w} names={names} />)}
+              {model.activeMaintenance.map((w) => (
+                <Window window={w} names={names} />
+              ))}
             </section>
           )}
           <section aria-labelledby="components">
@@ -189,11 +203,19 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
           </section>
           <section aria-labelledby="upcoming">
             <h2 id="upcoming">Scheduled maintenance</h2>
-            {model.upcomingMaintenance.length ? model.upcomingMaintenance.map((w) => <Window window={w} names={names} />) : <p class="muted">No maintenance scheduled.</p>}
+            {model.upcomingMaintenance.length ? (
+              model.upcomingMaintenance.map((w) => <Window window={w} names={names} />)
+            ) : (
+              <p class="muted">No maintenance scheduled.</p>
+            )}
           </section>
           <section aria-labelledby="history">
             <h2 id="history">Past incidents (14 days)</h2>
-            {model.recentIncidents.length ? model.recentIncidents.map((incident) => <Incident incident={incident} names={names} />) : <p class="muted">No incidents in the last 14 days.</p>}
+            {model.recentIncidents.length ? (
+              model.recentIncidents.map((incident) => <Incident incident={incident} names={names} />)
+            ) : (
+              <p class="muted">No incidents in the last 14 days.</p>
+            )}
           </section>
         </main>
         <footer>

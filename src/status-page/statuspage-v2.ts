@@ -78,7 +78,19 @@ function v2Update(parentId: string, u: Update) {
 /** The fields incidents and maintenances share, in Statuspage's order. */
 function v2Event(
   info: PageInfo,
-  e: { id: string; name: string; status: string; createdAt: Date; monitoringAt: Date | null; resolvedAt: Date | null; impact: string; anchor: string; startedAt: Date; updates: Update[]; components: V2Component[] },
+  e: {
+    id: string;
+    name: string;
+    status: string;
+    createdAt: Date;
+    monitoringAt: Date | null;
+    resolvedAt: Date | null;
+    impact: string;
+    anchor: string;
+    startedAt: Date;
+    updates: Update[];
+    components: V2Component[];
+  },
 ) {
   const newestFirst = [...e.updates].sort((a, b) => b.at.getTime() - a.at.getTime());
   return {

@@ -50,8 +50,16 @@ const PortalStatus = z
 
 // When the database cannot be read, the answer is built from the last known state.
 const StaleMarkers = z.object({
-  stale: z.literal(true).optional().openapi({ description: "Present when the database could not be read: the data is the last known state, systemStatus still counts the live probes" }),
-  generatedAt: z.string().datetime().nullable().optional().openapi({ description: "When a stale answer's data was read from the database; null when nothing was known" }),
+  stale: z
+    .literal(true)
+    .optional()
+    .openapi({ description: "Present when the database could not be read: the data is the last known state, systemStatus still counts the live probes" }),
+  generatedAt: z
+    .string()
+    .datetime()
+    .nullable()
+    .optional()
+    .openapi({ description: "When a stale answer's data was read from the database; null when nothing was known" }),
   unavailableSince: z.string().datetime().optional().openapi({ description: "Since when the database has been unavailable, as far as this service knows" }),
 });
 

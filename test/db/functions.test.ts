@@ -11,10 +11,7 @@ beforeEach(async () => {
 
 describe("log_health_check()", () => {
   it("records a check and returns the new log id", async () => {
-    const [row] = await sql<{ id: string }>(
-      databaseUrl,
-      `SELECT log_health_check('database', 'healthy', 145, NULL, '{"query": "SELECT 1"}'::jsonb) AS id`,
-    );
+    const [row] = await sql<{ id: string }>(databaseUrl, `SELECT log_health_check('database', 'healthy', 145, NULL, '{"query": "SELECT 1"}'::jsonb) AS id`);
     expect(row!.id).toMatch(/^[0-9a-f-]{36}$/);
     const [log] = await sql(databaseUrl, "SELECT * FROM health_check_logs WHERE id = $1", [row!.id]);
     expect(log).toMatchObject({ component: "database", status: "healthy", response_time_ms: 145, error_message: null, metadata: { query: "SELECT 1" } });
@@ -65,9 +62,7 @@ describe("get_upcoming_maintenance(hours_ahead)", () => {
     const day = await sql<{ title: string }>(databaseUrl, "SELECT * FROM get_upcoming_maintenance(24)");
     expect(day.map((r) => r.title)).toEqual(["in 1 hour"]);
     const [first] = await sql(databaseUrl, "SELECT * FROM get_upcoming_maintenance(168) LIMIT 1");
-    expect(Object.keys(first!).sort()).toEqual(
-      ["affects_crm", "affects_portal", "description", "id", "scheduled_end", "scheduled_start", "status", "title"],
-    );
+    expect(Object.keys(first!).sort()).toEqual(["affects_crm", "affects_portal", "description", "id", "scheduled_end", "scheduled_start", "status", "title"]);
   });
 });
 
@@ -76,18 +71,46 @@ describe("CHECK constraints refuse bad rows", () => {
     ["rollout above 100", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('flag_a', 'A', 101)`, "feature_flags_rollout_percentage_check"],
     ["rollout below 0", `INSERT INTO feature_flags (key, name, rollout_percentage) VALUES ('flag_a', 'A', -1)`, "feature_flags_rollout_percentage_check"],
     ["key that is not snake_case", `INSERT INTO feature_flags (key, name) VALUES ('Portal-Dark', 'A')`, "feature_flags_key_check"],
-    ["rollout step slower than its plan", `INSERT INTO flag_rollouts (flag_id, start_percentage, end_percentage, duration_hours, interval_hours) VALUES (gen_random_uuid(), 0, 100, 12, 24)`, "flag_rollouts_timing_check"],
+    [
+      "rollout step slower than its plan",
+      `INSERT INTO flag_rollouts (flag_id, start_percentage, end_percentage, duration_hours, interval_hours) VALUES (gen_random_uuid(), 0, 100, 12, 24)`,
+      "flag_rollouts_timing_check",
+    ],
     ["duplicate flag key", `INSERT INTO feature_flags (key, name) VALUES ('flag_dup', 'A'), ('flag_dup', 'B')`, "feature_flags_key_unique"],
     ["flag without a name", `INSERT INTO feature_flags (key) VALUES ('flag_a')`, "null value"],
     ["unknown incident status", `INSERT INTO system_status (component, status) VALUES ('stripe', 'on_fire')`, "system_status_status_check"],
     ["unknown component", `INSERT INTO system_status (component, status) VALUES ('mainframe', 'degraded')`, "system_status_component_check"],
-    ["resolved before it started", `INSERT INTO system_status (component, status, started_at, resolved_at) VALUES ('api', 'degraded', now(), now() - interval '1 hour')`, "system_status_resolved_after_start_check"],
-    ["window ending at its start", `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('x', '2030-01-01T02:00Z', '2030-01-01T02:00Z')`, "maintenance_windows_schedule_check"],
-    ["window ending before its start", `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('x', '2030-01-01T04:00Z', '2030-01-01T02:00Z')`, "maintenance_windows_schedule_check"],
-    ["unknown window status", `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status) VALUES ('x', '2030-01-01T02:00Z', '2030-01-01T04:00Z', 'paused')`, "maintenance_windows_status_check"],
-    ["window without a title", `INSERT INTO maintenance_windows (scheduled_start, scheduled_end) VALUES ('2030-01-01T02:00Z', '2030-01-01T04:00Z')`, "null value"],
+    [
+      "resolved before it started",
+      `INSERT INTO system_status (component, status, started_at, resolved_at) VALUES ('api', 'degraded', now(), now() - interval '1 hour')`,
+      "system_status_resolved_after_start_check",
+    ],
+    [
+      "window ending at its start",
+      `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('x', '2030-01-01T02:00Z', '2030-01-01T02:00Z')`,
+      "maintenance_windows_schedule_check",
+    ],
+    [
+      "window ending before its start",
+      `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('x', '2030-01-01T04:00Z', '2030-01-01T02:00Z')`,
+      "maintenance_windows_schedule_check",
+    ],
+    [
+      "unknown window status",
+      `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status) VALUES ('x', '2030-01-01T02:00Z', '2030-01-01T04:00Z', 'paused')`,
+      "maintenance_windows_status_check",
+    ],
+    [
+      "window without a title",
+      `INSERT INTO maintenance_windows (scheduled_start, scheduled_end) VALUES ('2030-01-01T02:00Z', '2030-01-01T04:00Z')`,
+      "null value",
+    ],
     ["unknown health status", `INSERT INTO health_check_logs (component, status) VALUES ('api', 'fine')`, "health_check_logs_status_check"],
-    ["negative response time", `INSERT INTO health_check_logs (component, status, response_time_ms) VALUES ('api', 'healthy', -5)`, "health_check_logs_response_time_check"],
+    [
+      "negative response time",
+      `INSERT INTO health_check_logs (component, status, response_time_ms) VALUES ('api', 'healthy', -5)`,
+      "health_check_logs_response_time_check",
+    ],
   ])("%s", async (_name, statement, constraint) => {
     await expect(sql(databaseUrl, statement)).rejects.toThrow(constraint);
   });

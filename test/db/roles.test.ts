@@ -53,7 +53,9 @@ describe("database roles and row-level security", () => {
     const url = await freshDatabase();
     await sql(url, "GRANT INSERT, UPDATE, DELETE ON feature_flags TO phs_reader");
     const reader = readerUrl(url);
-    expect(await refusal(sql(reader, "INSERT INTO feature_flags (key, name) VALUES ('portal_sneaky', 'x')"))).toMatch(/^42501: new row violates row-level security policy/);
+    expect(await refusal(sql(reader, "INSERT INTO feature_flags (key, name) VALUES ('portal_sneaky', 'x')"))).toMatch(
+      /^42501: new row violates row-level security policy/,
+    );
     await sql(url, "INSERT INTO feature_flags (key, name) VALUES ('portal_kept', 'Kept')");
     // No policy lets the reader touch rows for writing: nothing is updated or deleted.
     await sql(reader, "UPDATE feature_flags SET name = 'changed'");
@@ -71,7 +73,9 @@ describe("database roles and row-level security", () => {
     const admin = await callWorker("/api/admin/flags/portal_roles", { ...env, ...down }, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(admin.status).toBe(200);
     // And the other way round: only the reader up still serves public answers live.
-    const live = (await (await callWorker("/api/portal/status", { ...env, DATABASE_URL: "postgresql://u@127.0.0.1:1/down", DATABASE_READ_URL: readerUrl(databaseUrl) })).json()) as { stale?: boolean; data: { featureFlags: Record<string, boolean> } };
+    const live = (await (
+      await callWorker("/api/portal/status", { ...env, DATABASE_URL: "postgresql://u@127.0.0.1:1/down", DATABASE_READ_URL: readerUrl(databaseUrl) })
+    ).json()) as { stale?: boolean; data: { featureFlags: Record<string, boolean> } };
     expect(live.stale).toBeUndefined();
     expect(live.data.featureFlags).toEqual({ portal_roles: true });
   });

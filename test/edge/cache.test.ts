@@ -11,7 +11,12 @@ let namespace: string;
 const vendors = vendorScope();
 const env = (extra: Partial<Env> = {}): Partial<Env> => ({ DATABASE_URL: databaseUrl, EDGE_CACHE: "on", CACHE_NAMESPACE: namespace, ...vendors.env, ...extra });
 const get = (path: string, extra: Partial<Env> = {}, headers: Record<string, string> = {}) => callWorker(path, env(extra), { headers });
-const admin = adminClient(() => databaseUrl, { EDGE_CACHE: "on", get CACHE_NAMESPACE() { return namespace; } } as Record<string, string>);
+const admin = adminClient(() => databaseUrl, {
+  EDGE_CACHE: "on",
+  get CACHE_NAMESPACE() {
+    return namespace;
+  },
+} as Record<string, string>);
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
@@ -101,7 +106,13 @@ describe("edge cache for /api/portal/status", () => {
       const response = await get("/api/portal/status");
       expect(response.status).toBe(200);
       const body = await json(response);
-      expect(body).toMatchObject({ success: true, stale: true, generatedAt: expect.any(String), unavailableSince: expect.any(String), data: { featureFlags: { portal_kept: true } } });
+      expect(body).toMatchObject({
+        success: true,
+        stale: true,
+        generatedAt: expect.any(String),
+        unavailableSince: expect.any(String),
+        data: { featureFlags: { portal_kept: true } },
+      });
       // The database's own probe is live: it is down, so the system is not "operational".
       expect(body.data.systemStatus).toBe("partial_outage");
       expect(response.headers.get("cache-control")).toBe("no-store");
@@ -123,7 +134,12 @@ describe("edge cache for /api/portal/status", () => {
     warnings.mockRestore();
     expect(response.status).toBe(200);
     const body = await json(response);
-    expect(body).toMatchObject({ success: true, stale: true, generatedAt: null, data: { featureFlags: {}, knownIssues: [], maintenanceMode: false, systemStatus: "partial_outage" } });
+    expect(body).toMatchObject({
+      success: true,
+      stale: true,
+      generatedAt: null,
+      data: { featureFlags: {}, knownIssues: [], maintenanceMode: false, systemStatus: "partial_outage" },
+    });
     expect(JSON.stringify(body)).not.toContain("secret-pw");
   });
 

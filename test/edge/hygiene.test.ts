@@ -39,14 +39,17 @@ describe("CORS", () => {
 });
 
 describe("headers on every answer", () => {
-  it.each(["/api/portal/status", "/api/portal/health", "/api/admin/flags", "/nope"])("%s has security headers, a request id and Server-Timing", async (path) => {
-    const response = await callWorker(path, env(), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(response.headers.get("strict-transport-security")).toContain("max-age=");
-    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(response.headers.get("server-timing")).toMatch(/total;dur=/);
-  });
+  it.each(["/api/portal/status", "/api/portal/health", "/api/admin/flags", "/nope"])(
+    "%s has security headers, a request id and Server-Timing",
+    async (path) => {
+      const response = await callWorker(path, env(), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("strict-transport-security")).toContain("max-age=");
+      expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers.get("server-timing")).toMatch(/total;dur=/);
+    },
+  );
 });
 
 describe("structured logs", () => {

@@ -54,7 +54,13 @@ describe("rate limiting the public endpoints", () => {
   let databaseUrl: string;
   let ipCounter = 0;
   const nextIp = () => `198.51.100.${++ipCounter}`;
-  const edgeEnv = (extra: Partial<Env> = {}) => ({ DATABASE_URL: databaseUrl, EDGE_CACHE: "on", CACHE_NAMESPACE: `rl-${crypto.randomUUID()}`, RATE_LIMIT_PER_MINUTE: "60", ...extra });
+  const edgeEnv = (extra: Partial<Env> = {}) => ({
+    DATABASE_URL: databaseUrl,
+    EDGE_CACHE: "on",
+    CACHE_NAMESPACE: `rl-${crypto.randomUUID()}`,
+    RATE_LIMIT_PER_MINUTE: "60",
+    ...extra,
+  });
   const get = (path: string, ip: string, env: Partial<Env>) => callWorker(path, env, { headers: { "cf-connecting-ip": ip } });
 
   beforeAll(async () => {
@@ -148,7 +154,11 @@ describe("rate limiting the public endpoints", () => {
     const env = edgeEnv({ FLAG_CLIENT_TOKENS: "token-one,token-two", OFREP_RATE_LIMIT_PER_MINUTE: "2" });
     const server = nextIp();
     const ask = (token: string, ip = server) =>
-      callWorker("/ofrep/v1/evaluate/flags", env, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "cf-connecting-ip": ip }, body: "{}" });
+      callWorker("/ofrep/v1/evaluate/flags", env, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "cf-connecting-ip": ip },
+        body: "{}",
+      });
     expect((await ask("token-one")).status).toBe(200);
     expect((await ask("token-one")).status).toBe(200);
     const refused = await ask("token-one");

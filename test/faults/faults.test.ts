@@ -3,7 +3,18 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { DAILY, EVERY_MINUTE, runScheduled } from "../../src/cron/scheduled.ts";
 import { applyDueRolloutSteps } from "../../src/flags/rollouts.ts";
 import type { Env } from "../../src/env.ts";
-import { callWorker, databaseFault, emptyTables, freshDatabase, harness, runCron, sql, vendorScope, withDatabase, type VendorName } from "../support/harness.ts";
+import {
+  callWorker,
+  databaseFault,
+  emptyTables,
+  freshDatabase,
+  harness,
+  runCron,
+  sql,
+  vendorScope,
+  withDatabase,
+  type VendorName,
+} from "../support/harness.ts";
 
 let databaseUrl: string;
 const vendors = vendorScope();
@@ -63,7 +74,9 @@ describe("the connection dropped mid-query", () => {
 });
 
 describe("vendors misbehaving", () => {
-  const cases = (["stripe", "twilio", "resend"] as const).flatMap((vendor) => (["hang", "500", "garbage"] as const).map((failure) => [vendor, failure] as const));
+  const cases = (["stripe", "twilio", "resend"] as const).flatMap((vendor) =>
+    (["hang", "500", "garbage"] as const).map((failure) => [vendor, failure] as const),
+  );
   const component = (vendor: VendorName) => (vendor === "resend" ? "email" : vendor);
 
   it.each(cases)("%s answering %s: only that component is unhealthy", async (vendor, failure) => {
@@ -74,7 +87,8 @@ describe("vendors misbehaving", () => {
     const others = ["stripe", "twilio", "email"].filter((c) => c !== component(vendor));
     expect(body.data.components[component(vendor)].status).toBe("unhealthy");
     for (const other of others) expect(body.data.components[other].status).toBe("healthy");
-    const expected = failure === "hang" ? "timed out after 400 ms" : failure === "500" ? `HTTP 500 from ${component(vendor)}` : `unreadable answer from ${component(vendor)}`;
+    const expected =
+      failure === "hang" ? "timed out after 400 ms" : failure === "500" ? `HTTP 500 from ${component(vendor)}` : `unreadable answer from ${component(vendor)}`;
     expect(body.data.components[component(vendor)].message).toBe(expected);
     expect(response.elapsedMs).toBeLessThan(400 + 1500);
   });
@@ -96,8 +110,14 @@ describe("cron runs cut off", () => {
     const now = new Date("2030-05-20T00:15:00Z");
     const old = new Date(now.getTime() - 40 * 86_400_000);
     const yesterday = new Date(now.getTime() - 12 * 3_600_000);
-    await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('api', 'healthy', 5, $1), ('api', 'healthy', 6, $2)", [old, yesterday]);
-    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'degraded', 'old', $1, $1)", [new Date(now.getTime() - 120 * 86_400_000)]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('api', 'healthy', 5, $1), ('api', 'healthy', 6, $2)",
+      [old, yesterday],
+    );
+    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'degraded', 'old', $1, $1)", [
+      new Date(now.getTime() - 120 * 86_400_000),
+    ]);
     vi.spyOn(console, "error").mockImplementation(() => {});
     // The second statement of the run (log retention) loses its connection.
     await databaseFault(databaseUrl, { dropAfter: 2 });
@@ -117,8 +137,16 @@ describe("cron runs cut off", () => {
 
   it("a rollout run cut off between plans is completed by the next, each step once", async () => {
     for (const key of ["portal_one", "portal_two"]) {
-      const id = (await sql<{ id: string }>(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ($1, $1, true, 0) RETURNING id", [key]))[0]!.id;
-      await sql(databaseUrl, "INSERT INTO flag_rollouts (flag_id, start_percentage, end_percentage, duration_hours, interval_hours, started_at) VALUES ($1, 0, 100, 4, 1, $2)", [id, new Date("2030-05-20T00:00:00Z")]);
+      const id = (
+        await sql<{ id: string }>(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ($1, $1, true, 0) RETURNING id", [
+          key,
+        ])
+      )[0]!.id;
+      await sql(
+        databaseUrl,
+        "INSERT INTO flag_rollouts (flag_id, start_percentage, end_percentage, duration_hours, interval_hours, started_at) VALUES ($1, 0, 100, 4, 1, $2)",
+        [id, new Date("2030-05-20T00:00:00Z")],
+      );
     }
     vi.spyOn(console, "error").mockImplementation(() => {});
     const at = new Date("2030-05-20T02:30:00Z");
@@ -132,8 +160,17 @@ describe("cron runs cut off", () => {
     await databaseFault(databaseUrl, null);
     await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl, AUTO_INCIDENTS: "off" }, at);
     const flags = await sql<{ key: string; rollout_percentage: number }>(databaseUrl, "SELECT key, rollout_percentage FROM feature_flags ORDER BY key");
-    expect(flags).toEqual([{ key: "portal_one", rollout_percentage: 50 }, { key: "portal_two", rollout_percentage: 50 }]);
-    const steps = await sql<{ entity_key: string; n: number }>(databaseUrl, "SELECT entity_key, count(*)::int AS n FROM audit_log WHERE action = 'rollout.step' GROUP BY entity_key ORDER BY entity_key");
-    expect(steps).toEqual([{ entity_key: "portal_one", n: 2 }, { entity_key: "portal_two", n: 2 }]);
+    expect(flags).toEqual([
+      { key: "portal_one", rollout_percentage: 50 },
+      { key: "portal_two", rollout_percentage: 50 },
+    ]);
+    const steps = await sql<{ entity_key: string; n: number }>(
+      databaseUrl,
+      "SELECT entity_key, count(*)::int AS n FROM audit_log WHERE action = 'rollout.step' GROUP BY entity_key ORDER BY entity_key",
+    );
+    expect(steps).toEqual([
+      { entity_key: "portal_one", n: 2 },
+      { entity_key: "portal_two", n: 2 },
+    ]);
   });
 });

@@ -19,7 +19,10 @@ const vendors = vendorScope();
 const baseEnv = () => ({ ...harness, ...TEST_DEFAULTS, DATABASE_URL: databaseUrl, ...vendors.env, ...vendors.hooks }) as Env;
 const cron = (at: Date, extra: Partial<Env> = {}) => runScheduled(EVERY_MINUTE, { ...baseEnv(), ...extra } as Env, at);
 const get = (path: string, extra: Partial<Env> = {}) => callWorker(path, { DATABASE_URL: databaseUrl, ...vendors.env, ...extra });
-const pages = async () => (await vendors.requests()).filter((r) => r.vendor === "hooks" && r.path.endsWith("/pagerduty")).map((r) => r.body as { event_action: string; dedup_key: string; payload?: { summary: string } });
+const pages = async () =>
+  (await vendors.requests())
+    .filter((r) => r.vendor === "hooks" && r.path.endsWith("/pagerduty"))
+    .map((r) => r.body as { event_action: string; dedup_key: string; payload?: { summary: string } });
 const quietly = () => {
   for (const level of ["log", "warn", "error"] as const) vi.spyOn(console, level).mockImplementation(() => {});
 };
@@ -61,8 +64,14 @@ describe("a database refusing connections for ten minutes, with the cron running
     // 23:54 on the 1st: one healthy run (it also leaves the last known state in the buffer).
     const t = (minute: number) => new Date(Date.UTC(2030, 2, 1, 23, 54) + minute * MINUTE);
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ('portal_analytics', 'Analytics', true, 100)");
-    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'degraded', 'Slow email last week', now() - interval '3 days', now() - interval '3 days' + interval '1 hour')");
-    await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Database upgrade', $1, $2)", [new Date(t(0).getTime() + 72 * 60 * MINUTE), new Date(t(0).getTime() + 74 * 60 * MINUTE)]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'degraded', 'Slow email last week', now() - interval '3 days', now() - interval '3 days' + interval '1 hour')",
+    );
+    await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Database upgrade', $1, $2)", [
+      new Date(t(0).getTime() + 72 * 60 * MINUTE),
+      new Date(t(0).getTime() + 74 * 60 * MINUTE),
+    ]);
     const before = await cron(t(0));
     expect(Object.values(before.results).every((r) => r.ok)).toBe(true);
     // A cold isolate: nothing remembered here, only what the buffer keeps.
@@ -135,7 +144,10 @@ describe("a database refusing connections for ten minutes, with the cron running
       "SELECT count(*)::int AS n, (count(*) FILTER (WHERE metadata->>'buffered' = 'true'))::int AS buffered, count(DISTINCT checked_at)::int AS rounds FROM health_check_logs",
     );
     expect(rows).toEqual([{ n: 13 * 5, buffered: 50, rounds: 13 }]);
-    const database = await sql<{ status: string; error_message: string | null }>(databaseUrl, "SELECT status, error_message FROM health_check_logs WHERE component = 'database' ORDER BY checked_at");
+    const database = await sql<{ status: string; error_message: string | null }>(
+      databaseUrl,
+      "SELECT status, error_message FROM health_check_logs WHERE component = 'database' ORDER BY checked_at",
+    );
     expect(database.map((r) => r.status)).toEqual(["healthy", ...Array(10).fill("unhealthy"), "healthy", "healthy"]);
     expect(database[1]!.error_message).toBe("unreachable");
 
@@ -143,15 +155,27 @@ describe("a database refusing connections for ten minutes, with the cron running
     const all = await pages();
     expect(all).toHaveLength(4);
     expect(all[3]).toMatchObject({ event_action: "resolve", dedup_key: during[0]!.dedup_key });
-    const state = await sql<{ name: string; firing: boolean }>(databaseUrl, "SELECT r.name, s.firing FROM alert_state s JOIN alert_rules r ON r.id = s.rule_id ORDER BY r.name");
-    expect(state).toEqual([{ name: "Database Unhealthy", firing: false }, { name: "Major Outage", firing: false }]);
+    const state = await sql<{ name: string; firing: boolean }>(
+      databaseUrl,
+      "SELECT r.name, s.firing FROM alert_state s JOIN alert_rules r ON r.id = s.rule_id ORDER BY r.name",
+    );
+    expect(state).toEqual([
+      { name: "Database Unhealthy", firing: false },
+      { name: "Major Outage", firing: false },
+    ]);
     // The buffer's notifications are in the outbox's history, sent once each.
-    const outbox = await sql<{ event: string; status: string }>(databaseUrl, "SELECT event, status FROM alert_notifications WHERE channel = 'pagerduty' ORDER BY event, status");
+    const outbox = await sql<{ event: string; status: string }>(
+      databaseUrl,
+      "SELECT event, status FROM alert_notifications WHERE channel = 'pagerduty' ORDER BY event, status",
+    );
     expect(outbox.map((n) => `${n.event} ${n.status}`)).toEqual(["alert.resolve sent", "alert.resolve sent", "alert.trigger sent", "alert.trigger sent"]);
 
     // The downtime shows in the day it fell on, rolled up again at recovery (5 of the 6
     // checks that day were down), and in the 90-day bars as of the next morning.
-    const daily = await sql<{ checks: number; unhealthy: number; uptime: number }>(databaseUrl, "SELECT checks, unhealthy, uptime_percent::float8 AS uptime FROM health_check_daily WHERE day = '2030-03-01' AND component = 'database'");
+    const daily = await sql<{ checks: number; unhealthy: number; uptime: number }>(
+      databaseUrl,
+      "SELECT checks, unhealthy, uptime_percent::float8 AS uptime FROM health_check_daily WHERE day = '2030-03-01' AND component = 'database'",
+    );
     expect(daily).toEqual([{ checks: 6, unhealthy: 5, uptime: 16.6667 }]);
     const bars = await withDatabase(databaseUrl, (db) => loadPageData(db, t(12)));
     expect(bars.uptime.database!.map((d) => d.day)).toEqual(["2030-03-01", "2030-03-02"]);
@@ -216,7 +240,17 @@ describe("a database that accepts connections and never answers", () => {
   }, 30_000);
 });
 
-const BUFFER_METHODS = ["record", "claimNotifications", "settleNotification", "handover", "acknowledge", "syncRules", "keepLastKnown", "lastKnown", "inventory"];
+const BUFFER_METHODS = [
+  "record",
+  "claimNotifications",
+  "settleNotification",
+  "handover",
+  "acknowledge",
+  "syncRules",
+  "keepLastKnown",
+  "lastKnown",
+  "inventory",
+];
 
 /** The real buffer namespace with chosen methods failing, or every call failing. */
 function brokenBuffer(fail: (method: string) => boolean): DurableObjectNamespace {

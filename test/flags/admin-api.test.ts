@@ -83,7 +83,10 @@ describe("flag CRUD", () => {
     const deleted = await admin("DELETE", "/api/admin/flags/portal_dark_mode");
     expect(deleted.body.data).toEqual({ key: "portal_dark_mode", deleted: true });
     expect((await admin("GET", "/api/admin/flags/portal_dark_mode")).status).toBe(404);
-    const actions = await sql<{ action: string; before: unknown; after: unknown }>(databaseUrl, "SELECT action, before, after FROM audit_log ORDER BY created_at");
+    const actions = await sql<{ action: string; before: unknown; after: unknown }>(
+      databaseUrl,
+      "SELECT action, before, after FROM audit_log ORDER BY created_at",
+    );
     expect(actions.map((a) => a.action)).toEqual(["flag.create", "flag.update", "flag.delete"]);
     expect(actions[1]).toMatchObject({ before: { rolloutPercentage: 50 }, after: { rolloutPercentage: 100 } });
     expect(actions[2]).toMatchObject({ before: { key: "portal_dark_mode" }, after: null });
@@ -127,9 +130,7 @@ describe("flag CRUD", () => {
   });
 
   it("holds the budget under concurrent creation", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => admin("POST", "/api/admin/flags", { key: `portal_race_${i}`, name: `R${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => admin("POST", "/api/admin/flags", { key: `portal_race_${i}`, name: `R${i}` })));
     expect(results.filter((r) => r.status === 201)).toHaveLength(5);
     expect(results.filter((r) => r.status === 409)).toHaveLength(3);
     expect(Number((await sql<{ n: string }>(databaseUrl, "SELECT count(*) AS n FROM feature_flags"))[0]!.n)).toBe(5);

@@ -56,7 +56,10 @@ describe("bucket hash", () => {
 
 describe("evaluation order (the spec's algorithm)", () => {
   it("is off for everyone when disabled, even allow-listed ids", () => {
-    expect(evaluateFlag(flag({ enabled: false, rolloutPercentage: 100, userIds: [USER] }), { userId: USER })).toMatchObject({ enabled: false, reason: "disabled" });
+    expect(evaluateFlag(flag({ enabled: false, rolloutPercentage: 100, userIds: [USER] }), { userId: USER })).toMatchObject({
+      enabled: false,
+      reason: "disabled",
+    });
   });
 
   it("turns the feature on for an allow-listed user, then customer, whatever the rollout", () => {

@@ -16,7 +16,12 @@ beforeAll(async () => {
   databaseUrl = await freshDatabase();
   await withDatabase(databaseUrl, async (db) => {
     for (let i = 0; i < 50; i++) {
-      await createFeatureFlag(db, { key: `portal_feature_${String(i).padStart(2, "0")}`, name: `F${i}`, enabled: i % 2 === 0, rolloutPercentage: (i * 7) % 101 }, ADMIN, { flagLimit: 50 });
+      await createFeatureFlag(
+        db,
+        { key: `portal_feature_${String(i).padStart(2, "0")}`, name: `F${i}`, enabled: i % 2 === 0, rolloutPercentage: (i * 7) % 101 },
+        ADMIN,
+        { flagLimit: 50 },
+      );
     }
   });
 });
@@ -50,7 +55,10 @@ describe("the spec's feature-flag library", () => {
       await expect(checkFeatureFlag(db, "portal_no_such_flag", {})).rejects.toThrow("No feature flag with key 'portal_no_such_flag'");
 
       await addCustomerToWhitelist(db, "portal_ai_chat", customer, ADMIN);
-      expect(await checkFeatureFlag(db, "portal_ai_chat", { userId: user, customerId: customer })).toMatchObject({ enabled: true, reason: "whitelist_customer" });
+      expect(await checkFeatureFlag(db, "portal_ai_chat", { userId: user, customerId: customer })).toMatchObject({
+        enabled: true,
+        reason: "whitelist_customer",
+      });
       await removeCustomerFromWhitelist(db, "portal_ai_chat", customer, ADMIN);
       await updateFeatureFlag(db, "portal_ai_chat", { enabled: false }, ADMIN);
       expect(await checkFeatureFlag(db, "portal_ai_chat", { userId: user })).toMatchObject({ enabled: false, reason: "disabled" });

@@ -43,10 +43,15 @@ describe("rollout plan arithmetic", () => {
 describe("gradual rollouts through the API and the cron", () => {
   let databaseUrl: string;
   const admin = adminClient(() => databaseUrl);
-  const flag = async () => (await sql<{ rollout_percentage: number; enabled: boolean }>(databaseUrl, "SELECT * FROM feature_flags WHERE key = 'portal_new_dashboard'"))[0]!;
+  const flag = async () =>
+    (await sql<{ rollout_percentage: number; enabled: boolean }>(databaseUrl, "SELECT * FROM feature_flags WHERE key = 'portal_new_dashboard'"))[0]!;
   const plan = async () => (await sql<{ id: string; status: string; applied_step: number; started_at: Date }>(databaseUrl, "SELECT * FROM flag_rollouts"))[0]!;
   const startedAt = async () => new Date((await plan()).started_at).getTime();
-  const steps = () => sql<{ after: { step: number; rolloutPercentage: number } }>(databaseUrl, "SELECT after FROM audit_log WHERE action = 'rollout.step' ORDER BY created_at, (after->>'step')::int");
+  const steps = () =>
+    sql<{ after: { step: number; rolloutPercentage: number } }>(
+      databaseUrl,
+      "SELECT after FROM audit_log WHERE action = 'rollout.step' ORDER BY created_at, (after->>'step')::int",
+    );
 
   beforeAll(async () => {
     databaseUrl = await freshDatabase();
@@ -86,7 +91,10 @@ describe("gradual rollouts through the API and the cron", () => {
       { key: "portal_new_dashboard", step: 2, percentage: 29 },
     ]);
     expect((await flag()).rollout_percentage).toBe(29);
-    expect((await steps()).map((s) => s.after)).toMatchObject([{ step: 1, rolloutPercentage: 14 }, { step: 2, rolloutPercentage: 29 }]);
+    expect((await steps()).map((s) => s.after)).toMatchObject([
+      { step: 1, rolloutPercentage: 14 },
+      { step: 2, rolloutPercentage: 29 },
+    ]);
 
     const end = await withDatabase(databaseUrl, (db) => applyDueRolloutSteps(db, new Date(t0 + 200 * HOUR)));
     expect(end.completed).toEqual(["portal_new_dashboard"]);
@@ -102,10 +110,13 @@ describe("gradual rollouts through the API and the cron", () => {
     await start();
     const t0 = await startedAt();
     const at = new Date(t0 + 80 * HOUR);
-    const runs = await Promise.all(
-      Array.from({ length: 4 }, () => withDatabase(databaseUrl, (db) => applyDueRolloutSteps(db, at))),
-    );
-    expect(runs.flatMap((r) => r.applied).map((s) => s.step).sort()).toEqual([1, 2, 3]);
+    const runs = await Promise.all(Array.from({ length: 4 }, () => withDatabase(databaseUrl, (db) => applyDueRolloutSteps(db, at))));
+    expect(
+      runs
+        .flatMap((r) => r.applied)
+        .map((s) => s.step)
+        .sort(),
+    ).toEqual([1, 2, 3]);
     expect((await steps()).map((s) => s.after.step)).toEqual([1, 2, 3]);
     expect((await flag()).rollout_percentage).toBe(43);
   });
@@ -140,7 +151,9 @@ describe("gradual rollouts through the API and the cron", () => {
     expect(cancelled.body.data.rollout).toBeNull();
     expect((await plan()).status).toBe("cancelled");
     expect((await admin("DELETE", "/api/admin/flags/portal_new_dashboard/rollout")).body.error!.code).toBe("ROLLOUT_NOT_FOUND");
-    const actions = (await sql<{ action: string }>(databaseUrl, "SELECT action FROM audit_log WHERE action LIKE 'rollout.%' ORDER BY created_at")).map((r) => r.action);
+    const actions = (await sql<{ action: string }>(databaseUrl, "SELECT action FROM audit_log WHERE action LIKE 'rollout.%' ORDER BY created_at")).map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(["rollout.start", "rollout.pause", "rollout.resume", "rollout.cancel"]);
   });
 

@@ -35,7 +35,9 @@ describe("SQL and TypeScript parity", () => {
         rolloutPercentage: percentages[i % percentages.length]!,
         userIds: Array.from({ length: i % 3 === 0 ? 8 : 0 }, pick),
         customerIds: Array.from({ length: i % 4 === 1 ? 8 : 0 }, pick),
-        salt: Math.floor(random() * 2 ** 48).toString(16).padStart(12, "0"),
+        salt: Math.floor(random() * 2 ** 48)
+          .toString(16)
+          .padStart(12, "0"),
       });
     }
     for (const f of flags) {

@@ -55,11 +55,7 @@ describe("GET /api/portal/health", () => {
     await getHealth();
     const paths = (await vendors.requests()).map((r) => `${r.vendor} ${r.path}`);
     expect(paths).toEqual(
-      expect.arrayContaining([
-        "stripe /v1/balance",
-        `twilio /2010-04-01/Accounts/${vendors.env.TWILIO_ACCOUNT_SID}.json`,
-        "resend /domains",
-      ]),
+      expect.arrayContaining(["stripe /v1/balance", `twilio /2010-04-01/Accounts/${vendors.env.TWILIO_ACCOUNT_SID}.json`, "resend /domains"]),
     );
   });
 
@@ -153,9 +149,12 @@ describe("GET /api/portal/health", () => {
   });
 
   it("names the newest incident by start time as lastIncident, resolved or not", async () => {
-    await sql(databaseUrl, `INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES
+    await sql(
+      databaseUrl,
+      `INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES
       ('stripe', 'degraded', 'Slow API responses', '2025-10-21T14:30:00Z', '2025-10-21T15:00:00Z'),
-      ('twilio', 'major_outage', 'Older outage', '2025-10-01T00:00:00Z', NULL)`);
+      ('twilio', 'major_outage', 'Older outage', '2025-10-01T00:00:00Z', NULL)`,
+    );
     const { body } = await getHealth();
     expect(body.data.lastIncident).toEqual({
       component: "stripe",

@@ -85,9 +85,14 @@ describe("runProbe", () => {
 
   it("turns a thrown error into a public category; the detail goes to the logs only", async () => {
     const logged = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const result = await runProbe(threshold, Date.now, async () => {
-      throw new Error("connect failed postgres://admin:hunter2@db.internal.example.com:5432/main\n    at Socket.connect (net.js:1:1)");
-    }, "database");
+    const result = await runProbe(
+      threshold,
+      Date.now,
+      async () => {
+        throw new Error("connect failed postgres://admin:hunter2@db.internal.example.com:5432/main\n    at Socket.connect (net.js:1:1)");
+      },
+      "database",
+    );
     const line = JSON.parse(String(logged.mock.calls[0]![0]));
     logged.mockRestore();
     expect(result.health.status).toBe("unhealthy");
@@ -96,8 +101,8 @@ describe("runProbe", () => {
   });
 
   it.each([
-    [Object.assign(new Error("password authentication failed for user \"portal\""), { code: "28P01" }), "authentication failed"],
-    [Object.assign(new Error("database \"portal_prod\" does not exist"), { code: "3D000" }), "database not found"],
+    [Object.assign(new Error('password authentication failed for user "portal"'), { code: "28P01" }), "authentication failed"],
+    [Object.assign(new Error('database "portal_prod" does not exist'), { code: "3D000" }), "database not found"],
     [Object.assign(new Error("sorry, too many clients already"), { code: "53300" }), "too many connections"],
     [Object.assign(new Error("the database system is starting up"), { code: "57P03" }), "restarting"],
     [Object.assign(new Error('relation "customers" does not exist'), { code: "42P01" }), "query failed (SQLSTATE 42P01)"],

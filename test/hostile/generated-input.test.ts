@@ -22,16 +22,44 @@ const stats = { requests: 0, accepted: 0, refused: 0, byStatus: {} as Record<num
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
   await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ('portal_target', 'Target', true, 40)");
-  windowId = (await sql<{ id: string }>(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Target', now() + interval '10 days', now() + interval '10 days 2 hours') RETURNING id"))[0]!.id;
-  incidentId = (await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('api', 'degraded', 'Target') RETURNING id"))[0]!.id;
+  windowId = (
+    await sql<{ id: string }>(
+      databaseUrl,
+      "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Target', now() + interval '10 days', now() + interval '10 days 2 hours') RETURNING id",
+    )
+  )[0]!.id;
+  incidentId = (
+    await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('api', 'degraded', 'Target') RETURNING id")
+  )[0]!.id;
   await sql(databaseUrl, "INSERT INTO incident_updates (incident_id, status, message) VALUES ($1, 'degraded', 'Target')", [incidentId]);
 });
 
 // ---- Generators. Each yields raw JSON text, so values JSON.stringify cannot write (1e400,
 // integers past 2^53, a duplicate __proto__) can be sent too.
 const SPECIAL_TEXT = [
-  "", " ", "\u0000", "a\u0000b", "\ud800", "x\udc00y", "\udbff\udfff", "\r", "line\nbreak", "\t", "\u0085", "\u2028", "\u007f", "\ufeff",
-  "😀", "e\u0301", "'; DROP TABLE feature_flags; --", "<script>alert(1)</script>", "%00", "\\u0000", "x".repeat(201), "x".repeat(2001), "x".repeat(5001),
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "x\udc00y",
+  "\udbff\udfff",
+  "\r",
+  "line\nbreak",
+  "\t",
+  "\u0085",
+  "\u2028",
+  "\u007f",
+  "\ufeff",
+  "😀",
+  "e\u0301",
+  "'; DROP TABLE feature_flags; --",
+  "<script>alert(1)</script>",
+  "%00",
+  "\\u0000",
+  "x".repeat(201),
+  "x".repeat(2001),
+  "x".repeat(5001),
 ];
 const text = fc.oneof(
   fc.string({ unit: "binary", maxLength: 24 }),
@@ -43,10 +71,24 @@ const jsonText = text.map((s) => JSON.stringify(s));
 const instant = fc.oneof(
   fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => JSON.stringify(d.toISOString())),
   fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => JSON.stringify(d.toISOString())),
-  fc.constantFrom(
-    "0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z", "10000-01-01T00:00:00Z", "2026-02-30T10:00:00Z", "2026-11-27T10:00:00+25:00",
-    "2026-11-27T10:00:00+05:30", "2026-11-27T10:00:00.123456789Z", "2026-11-27", "2026-11-27T10:00:00", "now", "", "+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00.000Z",
-  ).map((s) => JSON.stringify(s)),
+  fc
+    .constantFrom(
+      "0000-01-01T00:00:00Z",
+      "1969-12-31T23:59:59Z",
+      "9999-12-31T23:59:59Z",
+      "10000-01-01T00:00:00Z",
+      "2026-02-30T10:00:00Z",
+      "2026-11-27T10:00:00+25:00",
+      "2026-11-27T10:00:00+05:30",
+      "2026-11-27T10:00:00.123456789Z",
+      "2026-11-27",
+      "2026-11-27T10:00:00",
+      "now",
+      "",
+      "+275760-09-13T00:00:00.000Z",
+      "-000001-01-01T00:00:00.000Z",
+    )
+    .map((s) => JSON.stringify(s)),
   fc.integer().map(String),
   jsonText,
 );
@@ -57,13 +99,37 @@ const number = fc.oneof(
   fc.constantFrom("1e400", "-1e400", "12345678901234567890", "0.5", "-0", "100.0", "1e2", "null", "true", '"50"', "[]", "{}"),
 );
 const bool = fc.oneof(fc.constantFrom("true", "false"), fc.constantFrom("0", "1", '"true"', "null"));
-const uuidText = fc.oneof(fc.uuid().map((u) => JSON.stringify(u)), fc.constantFrom('"00000000-0000-0000-0000-000000000000"', '"ZZZZZZZZ-0000-4000-8000-000000000000"', '"{uuid}"'), jsonText);
-const jsonValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), jsonText, number);
+const uuidText = fc.oneof(
+  fc.uuid().map((u) => JSON.stringify(u)),
+  fc.constantFrom('"00000000-0000-0000-0000-000000000000"', '"ZZZZZZZZ-0000-4000-8000-000000000000"', '"{uuid}"'),
+  jsonText,
+);
+const jsonValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+  jsonText,
+  number,
+);
 const metadata = fc.oneof(
-  fc.dictionary(text, jsonValue, { maxKeys: 4 }).map((entries) => `{${Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(", ")}}`),
+  fc.dictionary(text, jsonValue, { maxKeys: 4 }).map(
+    (entries) =>
+      `{${Object.entries(entries)
+        .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+        .join(", ")}}`,
+  ),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 4 }).map((v) => JSON.stringify(v)),
   fc.integer({ min: 10, max: 40 }).map((depth) => `${'{"a": '.repeat(depth)}1${"}".repeat(depth)}`),
-  fc.constantFrom('{"__proto__": {"x": 1}}', '{"a": 1e400}', '{"big": 12345678901234567890}', '{"n": "\\u0000"}', '{"s": "\\ud800"}', '{"constructor": {"prototype": 1}}', "[]", '"text"', "null", "{}"),
+  fc.constantFrom(
+    '{"__proto__": {"x": 1}}',
+    '{"a": 1e400}',
+    '{"big": 12345678901234567890}',
+    '{"n": "\\u0000"}',
+    '{"s": "\\ud800"}',
+    '{"constructor": {"prototype": 1}}',
+    "[]",
+    '"text"',
+    "null",
+    "{}",
+  ),
 );
 // Valid values, so that many requests are accepted and what is stored can be compared with
 // what was sent: any printable Unicode (combining marks, emoji, right-to-left text), line
@@ -75,7 +141,9 @@ const printable = (maxLength: number, multiline = false) =>
     .filter((s) => s.trim().length > 0 && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(s) && (multiline || !/[\t\r\n]/.test(s)));
 const validName = printable(60).map((s) => JSON.stringify(s));
 const validText = printable(300, true).map((s) => JSON.stringify(s));
-const safeJson: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isSafeInteger(x) && Number.isInteger(x) ? 0 : x))));
+const safeJson: fc.Arbitrary<unknown> = fc
+  .jsonValue({ maxDepth: 4 })
+  .map((v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isSafeInteger(x) && Number.isInteger(x) ? 0 : x))));
 const validMetadata = fc
   .dictionary(printable(20), safeJson, { maxKeys: 5 })
   .filter((d) => !Object.keys(d).includes("__proto__") && !JSON.stringify(d).includes("\\u0000"))
@@ -88,7 +156,13 @@ const mostly = (valid: fc.Arbitrary<string>, hostile: fc.Arbitrary<string>) => f
 /** An object body: each field absent or present (valid or hostile). */
 function body(fields: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<string> {
   const entries = Object.entries(fields).map(([name, arb]) => fc.option(arb, { nil: undefined, freq: 4 }).map((v) => [name, v] as const));
-  return fc.tuple(...entries).map((pairs) => `{${pairs.filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(", ")}}`);
+  return fc.tuple(...entries).map(
+    (pairs) =>
+      `{${pairs
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+        .join(", ")}}`,
+  );
 }
 // Percent-encoded UTF-8 (a lone surrogate becomes U+FFFD, as a browser would send it), or
 // malformed escapes sent as they are.
@@ -134,7 +208,15 @@ const ROUTES: Record<string, Route> = {
       description: mostly(validText, fc.oneof(jsonText, fc.constant("null"))),
       enabled: mostly(fc.constantFrom("true", "false"), bool),
       rolloutPercentage: mostly(fc.integer({ min: 0, max: 100 }).map(String), number),
-      userIds: fc.array(mostly(fc.uuid().map((u) => JSON.stringify(u)), uuidText), { maxLength: 3 }).map((a) => `[${a.join(",")}]`),
+      userIds: fc
+        .array(
+          mostly(
+            fc.uuid().map((u) => JSON.stringify(u)),
+            uuidText,
+          ),
+          { maxLength: 3 },
+        )
+        .map((a) => `[${a.join(",")}]`),
       metadata: mostly(validMetadata, metadata),
     }),
     stored: async (_sent, r) => flagRow(r.data.key),
@@ -153,7 +235,11 @@ const ROUTES: Record<string, Route> = {
   },
   "POST /api/admin/flags/:key/users": { method: "POST", path: () => "/api/admin/flags/portal_target/users", body: body({ userId: uuidText }) },
   "DELETE /api/admin/flags/:key/customers/:id": { method: "DELETE", path: () => "/api/admin/flags/portal_target/customers/x", query: query({ x: rawText }) },
-  "POST /api/admin/flags/:key/check": { method: "POST", path: () => "/api/admin/flags/portal_target/check", body: body({ userId: uuidText, customerId: uuidText }) },
+  "POST /api/admin/flags/:key/check": {
+    method: "POST",
+    path: () => "/api/admin/flags/portal_target/check",
+    body: body({ userId: uuidText, customerId: uuidText }),
+  },
   "POST /api/admin/flags/:key/rollout": {
     method: "POST",
     path: () => "/api/admin/flags/portal_target/rollout",
@@ -221,15 +307,21 @@ const ROUTES: Record<string, Route> = {
   "GET /badge.svg?": { method: "GET", path: () => "/badge.svg", query: query({ component: rawText }) },
 };
 
-const flagRow = async (key: string) => (await sql<Record<string, unknown>>(databaseUrl, "SELECT name, description, metadata, rollout_percentage, enabled FROM feature_flags WHERE key = $1", [key]))[0]!;
-const windowRow = async (id: string) => (await sql<Record<string, unknown>>(databaseUrl, "SELECT title, description, metadata FROM maintenance_windows WHERE id = $1", [id]))[0]!;
-const incidentRow = async (id: string) => (await sql<Record<string, unknown>>(databaseUrl, "SELECT message, metadata FROM system_status WHERE id = $1", [id]))[0]!;
+const flagRow = async (key: string) =>
+  (
+    await sql<Record<string, unknown>>(databaseUrl, "SELECT name, description, metadata, rollout_percentage, enabled FROM feature_flags WHERE key = $1", [key])
+  )[0]!;
+const windowRow = async (id: string) =>
+  (await sql<Record<string, unknown>>(databaseUrl, "SELECT title, description, metadata FROM maintenance_windows WHERE id = $1", [id]))[0]!;
+const incidentRow = async (id: string) =>
+  (await sql<Record<string, unknown>>(databaseUrl, "SELECT message, metadata FROM system_status WHERE id = $1", [id]))[0]!;
 
 /** Fields sent that the read-back must show unchanged (trimmed names and titles aside). */
 function expectStoredAsSent(sent: Record<string, unknown>, stored: Record<string, unknown>): void {
   for (const field of ["description", "metadata"]) if (field in sent && field in stored) expect(stored[field]).toEqual(sent[field]);
   // Names, titles and messages are stored trimmed.
-  for (const field of ["name", "title", "message"]) if (typeof sent[field] === "string" && field in stored) expect(stored[field]).toBe((sent[field] as string).trim());
+  for (const field of ["name", "title", "message"])
+    if (typeof sent[field] === "string" && field in stored) expect(stored[field]).toBe((sent[field] as string).trim());
 }
 
 describe("generated hostile input at every write route and query parameter", () => {
@@ -252,7 +344,8 @@ describe("generated hostile input at every write route and query parameter", () 
           if (response.status >= 400) {
             stats.refused++;
             expect(after, `${raw} was refused but changed the database`).toEqual(before);
-            if (!name.includes("ofrep") && !name.includes("badge")) expect(JSON.parse(text)).toMatchObject({ success: false, error: { code: expect.any(String), message: expect.any(String) } });
+            if (!name.includes("ofrep") && !name.includes("badge"))
+              expect(JSON.parse(text)).toMatchObject({ success: false, error: { code: expect.any(String), message: expect.any(String) } });
           } else {
             stats.accepted++;
             if (route.stored && raw !== undefined && response.status < 300) {

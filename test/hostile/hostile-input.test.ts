@@ -28,7 +28,7 @@ const cases: Case[] = [];
 const add = (c: Case) => cases.push(c);
 
 function bodyCases(method: string, path: string, valid: Record<string, unknown>) {
-  add({ name: `${method} ${path}: invalid JSON`, method, path, body: "{\"key\": ", expect: 400 });
+  add({ name: `${method} ${path}: invalid JSON`, method, path, body: '{"key": ', expect: 400 });
   add({ name: `${method} ${path}: trailing garbage`, method, path, body: `${json(valid)} tail`, expect: 400 });
   add({ name: `${method} ${path}: text/plain`, method, path, body: json(valid), contentType: "text/plain", expect: 415 });
   add({ name: `${method} ${path}: form data`, method, path, body: "a=1&b=2", contentType: "application/x-www-form-urlencoded", expect: 415 });
@@ -38,7 +38,14 @@ function bodyCases(method: string, path: string, valid: Record<string, unknown>)
   add({ name: `${method} ${path}: unknown field`, method, path, body: json({ ...valid, sneaky: true }), expect: 400, mentions: "sneaky" });
   add({ name: `${method} ${path}: prototype pollution`, method, path, body: `{"__proto__": {"admin": true}, ${json(valid).slice(1)}`, expect: 400 });
   const [firstKey, firstValue] = Object.entries(valid)[0]!;
-  add({ name: `${method} ${path}: duplicate field`, method, path, body: `{${json(firstKey)}: ${json(firstValue)}, ${json(valid).slice(1)}`, expect: 400, mentions: firstKey });
+  add({
+    name: `${method} ${path}: duplicate field`,
+    method,
+    path,
+    body: `{${json(firstKey)}: ${json(firstValue)}, ${json(valid).slice(1)}`,
+    expect: 400,
+    mentions: firstKey,
+  });
   add({ name: `${method} ${path}: over the size limit`, method, path, body: json({ ...valid, padding: long(70_000) }), expect: 413 });
 }
 
@@ -98,23 +105,58 @@ for (const [name, key] of [
   add({ name: `GET flag with a ${name} key`, method: "GET", path: `/api/admin/flags/${key}`, expect: 400, mentions: "key" });
   add({ name: `DELETE flag with a ${name} key`, method: "DELETE", path: `/api/admin/flags/${key}`, expect: 400, mentions: "key" });
 }
-add({ name: "PATCH an unknown flag", method: "PATCH", path: "/api/admin/flags/portal_missing", body: json({ enabled: true }), expect: 404, mentions: "portal_missing" });
+add({
+  name: "PATCH an unknown flag",
+  method: "PATCH",
+  path: "/api/admin/flags/portal_missing",
+  body: json({ enabled: true }),
+  expect: 404,
+  mentions: "portal_missing",
+});
 add({ name: "DELETE an unknown flag", method: "DELETE", path: "/api/admin/flags/portal_missing", expect: 404 });
-add({ name: "POST a duplicate flag", method: "POST", path: "/api/admin/flags", body: json({ key: "portal_existing", name: "Again" }), expect: 409, mentions: "already exists" });
+add({
+  name: "POST a duplicate flag",
+  method: "POST",
+  path: "/api/admin/flags",
+  body: json({ key: "portal_existing", name: "Again" }),
+  expect: 409,
+  mentions: "already exists",
+});
 
 // Allow-lists, check, rollouts
 bodyCases("POST", "/api/admin/flags/portal_existing/users", { userId: "11111111-1111-4111-8111-111111111111" });
 bodyCases("POST", "/api/admin/flags/portal_existing/customers", { customerId: "11111111-1111-4111-8111-111111111111" });
 for (const id of ["not-a-uuid", "11111111-1111-4111-8111-11111111111", "11111111-1111-4111-8111-1111111111111", "' OR 1=1 --", "../../etc/passwd", "", 1234]) {
-  add({ name: `add user ${json(id)}`, method: "POST", path: "/api/admin/flags/portal_existing/users", body: json({ userId: id }), expect: 400, mentions: "userId" });
-  add({ name: `add customer ${json(id)}`, method: "POST", path: "/api/admin/flags/portal_existing/customers", body: json({ customerId: id }), expect: 400, mentions: "customerId" });
+  add({
+    name: `add user ${json(id)}`,
+    method: "POST",
+    path: "/api/admin/flags/portal_existing/users",
+    body: json({ userId: id }),
+    expect: 400,
+    mentions: "userId",
+  });
+  add({
+    name: `add customer ${json(id)}`,
+    method: "POST",
+    path: "/api/admin/flags/portal_existing/customers",
+    body: json({ customerId: id }),
+    expect: 400,
+    mentions: "customerId",
+  });
 }
 for (const id of ["nope", "%2E%2E%2F%2E%2E%2Fetc", "11111111-1111-4111-8111-11111111111Z"]) {
   add({ name: `remove user ${id}`, method: "DELETE", path: `/api/admin/flags/portal_existing/users/${id}`, expect: 400, mentions: "userId" });
   add({ name: `remove customer ${id}`, method: "DELETE", path: `/api/admin/flags/portal_existing/customers/${id}`, expect: 400, mentions: "customerId" });
 }
 bodyCases("POST", "/api/admin/flags/portal_existing/check", { userId: "11111111-1111-4111-8111-111111111111" });
-add({ name: "check with a bad customer id", method: "POST", path: "/api/admin/flags/portal_existing/check", body: json({ customerId: "x" }), expect: 400, mentions: "customerId" });
+add({
+  name: "check with a bad customer id",
+  method: "POST",
+  path: "/api/admin/flags/portal_existing/check",
+  body: json({ customerId: "x" }),
+  expect: 400,
+  mentions: "customerId",
+});
 const plan = { startPercentage: 0, endPercentage: 100, durationHours: 168, intervalHours: 24 };
 bodyCases("POST", "/api/admin/flags/portal_existing/rollout", plan);
 for (const [name, body, field] of [
@@ -132,7 +174,16 @@ add({ name: "pause with no rollout", method: "POST", path: "/api/admin/flags/por
 add({ name: "cancel with no rollout", method: "DELETE", path: "/api/admin/flags/portal_existing/rollout", expect: 404 });
 
 // Audit and reports queries
-for (const query of ["since=yesterday", "since=2026-13-45T00:00:00Z", "limit=0", "limit=1001", "limit=ten", "limit=1.5", "surprise=1", "since=2026-01-01T00:00:00"]) {
+for (const query of [
+  "since=yesterday",
+  "since=2026-13-45T00:00:00Z",
+  "limit=0",
+  "limit=1001",
+  "limit=ten",
+  "limit=1.5",
+  "surprise=1",
+  "since=2026-01-01T00:00:00",
+]) {
   add({ name: `audit ?${query}`, method: "GET", path: `/api/admin/audit?${query}`, expect: 400 });
 }
 for (const query of ["date=2026-02-30", "date=26-11-2026", "date=today", "date=2026-11-26T00:00:00Z", "extra=1"]) {
@@ -164,7 +215,14 @@ for (const id of ["123", "..%2F..%2Fetc%2Fpasswd", "00000000-0000-0000-0000-0000
 }
 add({ name: "maintenance ?status=bogus", method: "GET", path: "/api/admin/maintenance?status=bogus", expect: 400, mentions: "status" });
 add({ name: "complete a scheduled window", method: "POST", path: "/api/admin/maintenance/{window}/complete", expect: 409, mentions: "scheduled" });
-add({ name: "PATCH a window's end before its start", method: "PATCH", path: "/api/admin/maintenance/{window}", body: json({ scheduledEnd: "2020-01-01T00:00:00Z" }), expect: 400, mentions: "scheduledEnd" });
+add({
+  name: "PATCH a window's end before its start",
+  method: "PATCH",
+  path: "/api/admin/maintenance/{window}",
+  body: json({ scheduledEnd: "2020-01-01T00:00:00Z" }),
+  expect: 400,
+  mentions: "scheduledEnd",
+});
 
 // Incidents
 const incident = { component: "stripe", status: "degraded", message: "Slow" };
@@ -180,13 +238,37 @@ for (const [name, body, field] of [
   add({ name: `incident: ${name}`, method: "POST", path: "/api/admin/incidents", body: json(body), expect: 400, mentions: field });
 }
 add({ name: "PATCH incident with nothing", method: "PATCH", path: "/api/admin/incidents/{incident}", body: json({}), expect: 400 });
-add({ name: "PATCH incident status bogus", method: "PATCH", path: "/api/admin/incidents/{incident}", body: json({ status: "meh" }), expect: 400, mentions: "status" });
+add({
+  name: "PATCH incident status bogus",
+  method: "PATCH",
+  path: "/api/admin/incidents/{incident}",
+  body: json({ status: "meh" }),
+  expect: 400,
+  mentions: "status",
+});
 add({ name: "resolve incident with a bad id", method: "POST", path: "/api/admin/incidents/xyz/resolve", expect: 400, mentions: "id" });
 add({ name: "incidents ?state=maybe", method: "GET", path: "/api/admin/incidents?state=maybe", expect: 400, mentions: "state" });
 
 // Authentication and headers
-for (const authorization of ["", "Bearer", "Bearer ", "Basic dGVzdDp0ZXN0", `Bearer ${ADMIN_TOKEN}x`, `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, `bearer${ADMIN_TOKEN}`, `Bearer ${long(5000)}`, "Bearer ' OR '1'='1"]) {
-  add({ name: `admin auth ${json(authorization.slice(0, 30))}`, method: "POST", path: "/api/admin/flags", body: json(newFlag), headers: { authorization }, expect: 401 });
+for (const authorization of [
+  "",
+  "Bearer",
+  "Bearer ",
+  "Basic dGVzdDp0ZXN0",
+  `Bearer ${ADMIN_TOKEN}x`,
+  `Bearer ${ADMIN_TOKEN.slice(0, -1)}`,
+  `bearer${ADMIN_TOKEN}`,
+  `Bearer ${long(5000)}`,
+  "Bearer ' OR '1'='1",
+]) {
+  add({
+    name: `admin auth ${json(authorization.slice(0, 30))}`,
+    method: "POST",
+    path: "/api/admin/flags",
+    body: json(newFlag),
+    headers: { authorization },
+    expect: 401,
+  });
 }
 
 // OFREP
@@ -201,15 +283,29 @@ for (const [name, body] of [
 }
 add({ name: "OFREP bulk: invalid JSON", method: "POST", path: "/ofrep/v1/evaluate/flags", body: "{", expect: 400 });
 add({ name: "OFREP bulk: over the size limit", method: "POST", path: "/ofrep/v1/evaluate/flags", body: json({ context: { x: long(70_000) } }), expect: 413 });
-add({ name: "OFREP: unknown flag", method: "POST", path: "/ofrep/v1/evaluate/flags/portal_nope", body: json({ context: {} }), expect: 404, mentions: "FLAG_NOT_FOUND" });
+add({
+  name: "OFREP: unknown flag",
+  method: "POST",
+  path: "/ofrep/v1/evaluate/flags/portal_nope",
+  body: json({ context: {} }),
+  expect: 404,
+  mentions: "FLAG_NOT_FOUND",
+});
 add({ name: "OFREP: traversal in the key", method: "POST", path: "/ofrep/v1/evaluate/flags/..%2F..%2Fadmin", body: json({ context: {} }), expect: 404 });
 add({ name: "OFREP: no token", method: "POST", path: "/ofrep/v1/evaluate/flags", body: "{}", headers: { authorization: "" }, expect: 401 });
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
   await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ('portal_existing', 'Existing', true, 40)");
-  windowId = (await sql<{ id: string }>(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Planned', '2031-01-01T02:00Z', '2031-01-01T04:00Z') RETURNING id"))[0]!.id;
-  incidentId = (await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('email', 'degraded', 'Slow mail') RETURNING id"))[0]!.id;
+  windowId = (
+    await sql<{ id: string }>(
+      databaseUrl,
+      "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Planned', '2031-01-01T02:00Z', '2031-01-01T04:00Z') RETURNING id",
+    )
+  )[0]!.id;
+  incidentId = (
+    await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('email', 'degraded', 'Slow mail') RETURNING id")
+  )[0]!.id;
 });
 
 let before: Record<string, string>;
@@ -225,7 +321,11 @@ describe("hostile input", () => {
     const headers: Record<string, string> = { authorization: `Bearer ${path.startsWith("/ofrep") ? CLIENT : ADMIN_TOKEN}`, ...c.headers };
     if (c.body !== undefined && c.contentType !== null) headers["content-type"] = c.contentType ?? "application/json";
     if (headers.authorization === "") delete headers.authorization;
-    const response = await callWorker(path, { DATABASE_URL: databaseUrl, ADMIN_TOKENS, FLAG_CLIENT_TOKENS: CLIENT }, { method: c.method, headers, body: c.body });
+    const response = await callWorker(
+      path,
+      { DATABASE_URL: databaseUrl, ADMIN_TOKENS, FLAG_CLIENT_TOKENS: CLIENT },
+      { method: c.method, headers, body: c.body },
+    );
     const text = await response.text();
     expect(response.status, text).toBe(c.expect);
     const body = JSON.parse(text);

@@ -24,13 +24,20 @@ const FORMATS: [string, string][] = [
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
-  const [open] = await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('stripe', 'degraded', 'Slow payments') RETURNING id");
+  const [open] = await sql<{ id: string }>(
+    databaseUrl,
+    "INSERT INTO system_status (component, status, message) VALUES ('stripe', 'degraded', 'Slow payments') RETURNING id",
+  );
   await sql(databaseUrl, "INSERT INTO incident_updates (incident_id, status, message) VALUES ($1, 'degraded', 'Slow payments')", [open!.id]);
-  await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Upgrade', now() + interval '2 days', now() + interval '2 days 1 hour')");
+  await sql(
+    databaseUrl,
+    "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Upgrade', now() + interval '2 days', now() + interval '2 days 1 hour')",
+  );
 });
 
 const env = (extra: Partial<Env>) => ({ DATABASE_URL: databaseUrl, EDGE_CACHE: "on", ...vendors.env, ...extra });
-const at = (host: string, path: string, extra: Partial<Env>, headers: Record<string, string> = {}) => callWorkerAt(`http://${host}${path}`, env(extra), { headers });
+const at = (host: string, path: string, extra: Partial<Env>, headers: Record<string, string> = {}) =>
+  callWorkerAt(`http://${host}${path}`, env(extra), { headers });
 
 describe("a spoofed Host or X-Forwarded-* header, PUBLIC_URL unset", () => {
   it.each(FORMATS)("never reaches the cached %s other clients get, cold or warm", async (path, name) => {

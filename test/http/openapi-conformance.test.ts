@@ -24,15 +24,24 @@ beforeAll(async () => {
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 
 /** Sends a request and checks its answer against the document's operation `template`. */
-async function conforms(method: string, template: string, path: string, init: { body?: unknown; headers?: Record<string, string>; env?: Record<string, string> } = {}): Promise<Response> {
+async function conforms(
+  method: string,
+  template: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${template.startsWith("/ofrep") ? CLIENT : ADMIN_TOKEN}`, ...init.headers };
   if (init.body !== undefined) headers["content-type"] ??= "application/json";
-  const response = await callWorker(path, { DATABASE_URL: databaseUrl, ADMIN_TOKENS, FLAG_CLIENT_TOKENS: CLIENT, ...vendors.env, ...init.env }, {
-    method: method.toUpperCase(),
-    headers,
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
-    redirect: "manual",
-  });
+  const response = await callWorker(
+    path,
+    { DATABASE_URL: databaseUrl, ADMIN_TOKENS, FLAG_CLIENT_TOKENS: CLIENT, ...vendors.env, ...init.env },
+    {
+      method: method.toUpperCase(),
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+      redirect: "manual",
+    },
+  );
   const operation = document.paths[template]?.[method];
   expect(operation, `${method} ${template} is not in the document`).toBeDefined();
   const documented = operation!.responses[String(response.status)];
@@ -47,10 +56,17 @@ async function conforms(method: string, template: string, path: string, init: { 
   const media = documented!.content[type];
   expect(media, `${method} ${path} ${response.status} answered ${type}, documented: ${Object.keys(documented!.content)}`).toBeDefined();
   if (type.endsWith("json")) {
-    const validator = new Validator({ $ref: `${DOC_ID}#/${pointer("paths", template, method, "responses", String(response.status), "content", type, "schema")}` }, "2020-12", false);
+    const validator = new Validator(
+      { $ref: `${DOC_ID}#/${pointer("paths", template, method, "responses", String(response.status), "content", type, "schema")}` },
+      "2020-12",
+      false,
+    );
     validator.addSchema(document as never, DOC_ID);
     const result = validator.validate(JSON.parse(text));
-    expect(result.errors.map((e) => `${e.instanceLocation} ${e.error}`), `${method} ${path} ${response.status}: ${text.slice(0, 300)}`).toEqual([]);
+    expect(
+      result.errors.map((e) => `${e.instanceLocation} ${e.error}`),
+      `${method} ${path} ${response.status}: ${text.slice(0, 300)}`,
+    ).toEqual([]);
   }
   return response;
 }
@@ -70,8 +86,25 @@ describe("the OpenAPI document", () => {
 
   it("describes every answer of every public operation", async () => {
     await sql(databaseUrl, "INSERT INTO system_status (component, status, message) VALUES ('stripe', 'degraded', 'Slow')");
-    await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Soon', now() + interval '2 days', now() + interval '2 days 1 hour')");
-    for (const path of ["/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json", "/", "/feed.rss", "/feed.atom", "/maintenance.ics", "/badge.svg"]) {
+    await sql(
+      databaseUrl,
+      "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Soon', now() + interval '2 days', now() + interval '2 days 1 hour')",
+    );
+    for (const path of [
+      "/api/v2/summary.json",
+      "/api/v2/status.json",
+      "/api/v2/components.json",
+      "/api/v2/incidents.json",
+      "/api/v2/incidents/unresolved.json",
+      "/api/v2/scheduled-maintenances.json",
+      "/api/v2/scheduled-maintenances/upcoming.json",
+      "/api/v2/scheduled-maintenances/active.json",
+      "/",
+      "/feed.rss",
+      "/feed.atom",
+      "/maintenance.ics",
+      "/badge.svg",
+    ]) {
       await conforms("get", path, path);
     }
     await conforms("get", "/badge.svg", "/badge.svg?component=nope");
@@ -95,11 +128,17 @@ describe("the OpenAPI document", () => {
     await conforms("get", "/api/ping", "/api/ping");
     await conforms("get", "/api/openapi.json", "/api/openapi.json");
     await conforms("get", "/docs", "/docs");
-    for (const s of ["304", "429", "503"]) expect([...seen].some((k) => k.endsWith(s)), s).toBe(true);
+    for (const s of ["304", "429", "503"])
+      expect(
+        [...seen].some((k) => k.endsWith(s)),
+        s,
+      ).toBe(true);
   });
 
   it("describes every answer of the admin API, errors included", async () => {
-    const flag = await conforms("post", "/api/admin/flags", "/api/admin/flags", { body: { key: "portal_conformance", name: "Conformance", enabled: true, rolloutPercentage: 10 } });
+    const flag = await conforms("post", "/api/admin/flags", "/api/admin/flags", {
+      body: { key: "portal_conformance", name: "Conformance", enabled: true, rolloutPercentage: 10 },
+    });
     expect(flag.status).toBe(201);
     await conforms("post", "/api/admin/flags", "/api/admin/flags", { body: { key: "portal_conformance", name: "Again" } }); // 409
     await conforms("post", "/api/admin/flags", "/api/admin/flags", { body: { key: "Bad Key", name: "x" } }); // 400
@@ -109,12 +148,24 @@ describe("the OpenAPI document", () => {
     await conforms("get", "/api/admin/flags/{key}", "/api/admin/flags/portal_conformance");
     await conforms("get", "/api/admin/flags/{key}", "/api/admin/flags/portal_missing"); // 404
     await conforms("patch", "/api/admin/flags/{key}", "/api/admin/flags/portal_conformance", { body: { description: "d", metadata: { owner: "qa" } } });
-    await conforms("post", "/api/admin/flags/{key}/users", "/api/admin/flags/portal_conformance/users", { body: { userId: "4b1e2c3d-0000-4000-8000-000000000042" } });
+    await conforms("post", "/api/admin/flags/{key}/users", "/api/admin/flags/portal_conformance/users", {
+      body: { userId: "4b1e2c3d-0000-4000-8000-000000000042" },
+    });
     await conforms("delete", "/api/admin/flags/{key}/users/{userId}", "/api/admin/flags/portal_conformance/users/4b1e2c3d-0000-4000-8000-000000000042");
-    await conforms("post", "/api/admin/flags/{key}/customers", "/api/admin/flags/portal_conformance/customers", { body: { customerId: "9d8c7b6a-0000-4000-8000-000000000007" } });
-    await conforms("delete", "/api/admin/flags/{key}/customers/{customerId}", "/api/admin/flags/portal_conformance/customers/9d8c7b6a-0000-4000-8000-000000000007");
-    await conforms("post", "/api/admin/flags/{key}/check", "/api/admin/flags/portal_conformance/check", { body: { customerId: "9d8c7b6a-0000-4000-8000-000000000007" } });
-    await conforms("post", "/api/admin/flags/{key}/rollout", "/api/admin/flags/portal_conformance/rollout", { body: { startPercentage: 10, endPercentage: 100, durationHours: 48, intervalHours: 24 } });
+    await conforms("post", "/api/admin/flags/{key}/customers", "/api/admin/flags/portal_conformance/customers", {
+      body: { customerId: "9d8c7b6a-0000-4000-8000-000000000007" },
+    });
+    await conforms(
+      "delete",
+      "/api/admin/flags/{key}/customers/{customerId}",
+      "/api/admin/flags/portal_conformance/customers/9d8c7b6a-0000-4000-8000-000000000007",
+    );
+    await conforms("post", "/api/admin/flags/{key}/check", "/api/admin/flags/portal_conformance/check", {
+      body: { customerId: "9d8c7b6a-0000-4000-8000-000000000007" },
+    });
+    await conforms("post", "/api/admin/flags/{key}/rollout", "/api/admin/flags/portal_conformance/rollout", {
+      body: { startPercentage: 10, endPercentage: 100, durationHours: 48, intervalHours: 24 },
+    });
     await conforms("post", "/api/admin/flags/{key}/rollout/pause", "/api/admin/flags/portal_conformance/rollout/pause");
     await conforms("post", "/api/admin/flags/{key}/rollout/resume", "/api/admin/flags/portal_conformance/rollout/resume");
     await conforms("delete", "/api/admin/flags/{key}/rollout", "/api/admin/flags/portal_conformance/rollout");
@@ -122,7 +173,9 @@ describe("the OpenAPI document", () => {
 
     const start = new Date(Date.now() + 60 * HOUR).toISOString();
     const end = new Date(Date.now() + 61 * HOUR).toISOString();
-    const created = await conforms("post", "/api/admin/maintenance", "/api/admin/maintenance", { body: { title: "Conformance", scheduledStart: start, scheduledEnd: end, components: ["crm"] } });
+    const created = await conforms("post", "/api/admin/maintenance", "/api/admin/maintenance", {
+      body: { title: "Conformance", scheduledStart: start, scheduledEnd: end, components: ["crm"] },
+    });
     const windowId = ((await created.json()) as { data: { id: string } }).data.id;
     await conforms("get", "/api/admin/maintenance", "/api/admin/maintenance?status=scheduled");
     await conforms("get", "/api/admin/maintenance/{id}", `/api/admin/maintenance/${windowId}`);
@@ -130,13 +183,17 @@ describe("the OpenAPI document", () => {
     await conforms("post", "/api/admin/maintenance/{id}/complete", `/api/admin/maintenance/${windowId}/complete`); // 409
     await conforms("post", "/api/admin/maintenance/{id}/start", `/api/admin/maintenance/${windowId}/start`);
     await conforms("post", "/api/admin/maintenance/{id}/complete", `/api/admin/maintenance/${windowId}/complete`);
-    const other = await conforms("post", "/api/admin/maintenance", "/api/admin/maintenance", { body: { title: "Cancel me", scheduledStart: start, scheduledEnd: end } });
+    const other = await conforms("post", "/api/admin/maintenance", "/api/admin/maintenance", {
+      body: { title: "Cancel me", scheduledStart: start, scheduledEnd: end },
+    });
     const otherId = ((await other.json()) as { data: { id: string } }).data.id;
     await conforms("post", "/api/admin/maintenance/{id}/cancel", `/api/admin/maintenance/${otherId}/cancel`);
     await conforms("delete", "/api/admin/maintenance/{id}", `/api/admin/maintenance/${otherId}`);
     await conforms("get", "/api/admin/maintenance/{id}", `/api/admin/maintenance/${crypto.randomUUID()}`); // 404
 
-    const incident = await conforms("post", "/api/admin/incidents", "/api/admin/incidents", { body: { component: "email", status: "major_outage", message: "Down", phase: "identified" } });
+    const incident = await conforms("post", "/api/admin/incidents", "/api/admin/incidents", {
+      body: { component: "email", status: "major_outage", message: "Down", phase: "identified" },
+    });
     const incidentId = ((await incident.json()) as { data: { id: string } }).data.id;
     await conforms("get", "/api/admin/incidents", "/api/admin/incidents?state=open");
     await conforms("get", "/api/admin/incidents/{id}", `/api/admin/incidents/${incidentId}`);
@@ -149,7 +206,11 @@ describe("the OpenAPI document", () => {
     await conforms("get", "/api/admin/reports/daily", "/api/admin/reports/daily?date=2026-02-30"); // 400
     await conforms("get", "/api/admin/reports/flags", "/api/admin/reports/flags");
     await conforms("delete", "/api/admin/flags/{key}", "/api/admin/flags/portal_conformance");
-    for (const s of ["200", "201", "400", "401", "404", "409"]) expect([...seen].some((k) => k.startsWith("p") || k.startsWith("g") || k.startsWith("d") ? k.endsWith(` ${s}`) : false), s).toBe(true);
+    for (const s of ["200", "201", "400", "401", "404", "409"])
+      expect(
+        [...seen].some((k) => (k.startsWith("p") || k.startsWith("g") || k.startsWith("d") ? k.endsWith(` ${s}`) : false)),
+        s,
+      ).toBe(true);
   });
 
   it("describes every OFREP answer", async () => {
@@ -161,11 +222,17 @@ describe("the OpenAPI document", () => {
     await conforms("post", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/portal_ofrep", { body: "x", headers: { "content-type": "text/plain" } });
     await conforms("post", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/portal_ofrep", { body: { context: { pad: "x".repeat(70_000) } } });
     const bulk = await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", { body: { context: { targetingKey: "u1" } } });
-    await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", { body: { context: { targetingKey: "u1" } }, headers: { "if-none-match": bulk.headers.get("etag")! } });
+    await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", {
+      body: { context: { targetingKey: "u1" } },
+      headers: { "if-none-match": bulk.headers.get("etag")! },
+    });
     await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", { body: "{bad" });
     const limited = { OFREP_RATE_LIMIT_PER_MINUTE: "1" };
     await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", { body: {}, env: limited, headers: { "cf-connecting-ip": "192.0.2.202" } });
     await conforms("post", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", { body: {}, env: limited, headers: { "cf-connecting-ip": "192.0.2.202" } });
-    await conforms("post", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/portal_ofrep", { body: {}, env: { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" } });
+    await conforms("post", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/portal_ofrep", {
+      body: {},
+      env: { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" },
+    });
   });
 });

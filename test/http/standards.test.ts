@@ -64,14 +64,23 @@ describe("the status page's small things", () => {
     expect(svg.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
   });
 
-  it.each(["/", "/api/v2/summary.json", "/api/v2/incidents/unresolved.json", "/feed.rss", "/feed.atom", "/maintenance.ics", "/badge.svg", "/api/portal/status"])(
-    "answers a CORS preflight for %s",
-    async (path) => {
-      const response = await callWorker(path, env(), { method: "OPTIONS", headers: { origin: "https://dashboard.example.org", "access-control-request-method": "GET" } });
-      expect(response.status).toBe(204);
-      expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    },
-  );
+  it.each([
+    "/",
+    "/api/v2/summary.json",
+    "/api/v2/incidents/unresolved.json",
+    "/feed.rss",
+    "/feed.atom",
+    "/maintenance.ics",
+    "/badge.svg",
+    "/api/portal/status",
+  ])("answers a CORS preflight for %s", async (path) => {
+    const response = await callWorker(path, env(), {
+      method: "OPTIONS",
+      headers: { origin: "https://dashboard.example.org", "access-control-request-method": "GET" },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  });
 });
 
 describe("integrity", () => {
@@ -106,14 +115,21 @@ describe("integrity", () => {
     expect(created.status).toBe(201);
     const text = await (await callWorker("/maintenance.ics", env())).text();
     expect(text.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/); // no bare CR or LF anywhere
-    const event = new ICAL.Component(ICAL.parse(text)).getAllSubcomponents("vevent").map((v) => new ICAL.Event(v)).find((e) => e.summary === "Maintenance: Calendar test")!;
+    const event = new ICAL.Component(ICAL.parse(text))
+      .getAllSubcomponents("vevent")
+      .map((v) => new ICAL.Event(v))
+      .find((e) => e.summary === "Maintenance: Calendar test")!;
     expect(event.description).toBe("Line one\nLine two; with, commas \\ and a backslash");
   });
 
   it("says loudly which ADMIN_TOKENS entries are malformed, without the tokens, and keeps the good ones", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const config = `${ACTOR}=${ADMIN_TOKEN},00000000-0000-4000-8000-0000000000c3=bad token,not-a-uuid=abc, =nothing-before,00000000-0000-4000-8000-0000000000d4=`;
-    const response = await callWorker("/api/admin/flags", { DATABASE_URL: databaseUrl, ADMIN_TOKENS: config }, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await callWorker(
+      "/api/admin/flags",
+      { DATABASE_URL: databaseUrl, ADMIN_TOKENS: config },
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    );
     const lines = errors.mock.calls.map((c) => String(c[0]));
     errors.mockRestore();
     expect(response.status).toBe(200);

@@ -3,7 +3,10 @@ import { sanitizeErrorMessage } from "../../src/lib/sanitize.ts";
 
 describe("sanitizeErrorMessage", () => {
   it.each([
-    ["password authentication failed for postgresql://neondb_owner:npg_Xyz123@ep-cool-1.us-east-2.aws.neon.tech/neondb", ["npg_Xyz123", "neon.tech", "neondb_owner"]],
+    [
+      "password authentication failed for postgresql://neondb_owner:npg_Xyz123@ep-cool-1.us-east-2.aws.neon.tech/neondb",
+      ["npg_Xyz123", "neon.tech", "neondb_owner"],
+    ],
     ["Invalid API Key provided: sk_live_51H8abcdefGHIJKLmnop", ["sk_live_51H8abcdefGHIJKLmnop"]],
     ["resend rejected re_123456789_abcdefghijkl", ["re_123456789_abcdefghijkl"]],
     ["twilio account AC0123456789abcdef0123456789abcdef denied", ["AC0123456789abcdef0123456789abcdef"]],

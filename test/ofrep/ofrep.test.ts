@@ -39,12 +39,29 @@ beforeAll(async () => {
 describe("OFREP single-flag evaluation", () => {
   it("evaluates with the reasons OpenFeature uses", async () => {
     expect((await ofrep("/ofrep/v1/evaluate/flags/portal_analytics", { context: { targetingKey: VIP } })).body).toEqual({
-      key: "portal_analytics", value: true, reason: "SPLIT", variant: "on", metadata: {},
+      key: "portal_analytics",
+      value: true,
+      reason: "SPLIT",
+      variant: "on",
+      metadata: {},
     });
-    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { targetingKey: VIP } })).body).toMatchObject({ value: true, reason: "TARGETING_MATCH" });
-    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { customerId: CUSTOMER } })).body).toMatchObject({ value: true, reason: "TARGETING_MATCH" });
-    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { targetingKey: seededUuids(9)() } })).body).toMatchObject({ value: false, reason: "DEFAULT", variant: "off" });
-    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_retired", { context: { targetingKey: VIP } })).body).toMatchObject({ value: false, reason: "DISABLED" });
+    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { targetingKey: VIP } })).body).toMatchObject({
+      value: true,
+      reason: "TARGETING_MATCH",
+    });
+    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { customerId: CUSTOMER } })).body).toMatchObject({
+      value: true,
+      reason: "TARGETING_MATCH",
+    });
+    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { targetingKey: seededUuids(9)() } })).body).toMatchObject({
+      value: false,
+      reason: "DEFAULT",
+      variant: "off",
+    });
+    expect((await ofrep("/ofrep/v1/evaluate/flags/portal_retired", { context: { targetingKey: VIP } })).body).toMatchObject({
+      value: false,
+      reason: "DISABLED",
+    });
   });
 
   it("splits by the same buckets as everything else", async () => {
@@ -179,7 +196,11 @@ describe("OFREP for browsers and every error in OFREP's shape", () => {
 
   it("limits browsers to the configured origins", async () => {
     const only = { OFREP_ALLOWED_ORIGINS: "https://portal.example.com, https://admin.example.com" };
-    const allowed = await raw("/ofrep/v1/evaluate/flags", { method: "OPTIONS", headers: { origin: "https://admin.example.com", "access-control-request-method": "POST" } }, only);
+    const allowed = await raw(
+      "/ofrep/v1/evaluate/flags",
+      { method: "OPTIONS", headers: { origin: "https://admin.example.com", "access-control-request-method": "POST" } },
+      only,
+    );
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
     expect(allowed.headers.get("vary")).toContain("Origin");
     const other = await raw("/ofrep/v1/evaluate/flags", { method: "OPTIONS", headers: { origin: ORIGIN, "access-control-request-method": "POST" } }, only);
@@ -188,7 +209,11 @@ describe("OFREP for browsers and every error in OFREP's shape", () => {
 
   it("checks the token before reading the body: no token is 401 whatever the body", async () => {
     const huge = JSON.stringify({ context: { targetingKey: "x".repeat(200_000) } });
-    for (const [body, type] of [[huge, "application/json"], ["{not json", "application/json"], ["context=1", "text/plain"]] as const) {
+    for (const [body, type] of [
+      [huge, "application/json"],
+      ["{not json", "application/json"],
+      ["context=1", "text/plain"],
+    ] as const) {
       const response = await post("/ofrep/v1/evaluate/flags/portal_analytics", { "content-type": type }, body);
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ key: "portal_analytics", errorCode: "GENERAL", errorDetails: "A valid flag client bearer token is required" });
@@ -254,14 +279,23 @@ describe("the OFREP server provider at a realistic rate, with the real limiter",
   it("serves one server making one request per evaluation: 700 evaluations in seconds (more than the old 600 a minute), no refusal, every value right", async () => {
     // Defaults: OFREP_RATE_LIMIT_PER_MINUTE unset, so the shipped limit applies.
     const defaults = { OFREP_RATE_LIMIT_PER_MINUTE: undefined } as Partial<Env>;
-    await OpenFeature.setProviderAndWait("load", new OFREPProvider({ baseUrl: "http://portal.test", headers: { Authorization: `Bearer ${CLIENT_TOKEN}` }, fetchImplementation: fetchThroughWorker(defaults) }));
+    await OpenFeature.setProviderAndWait(
+      "load",
+      new OFREPProvider({
+        baseUrl: "http://portal.test",
+        headers: { Authorization: `Bearer ${CLIENT_TOKEN}` },
+        fetchImplementation: fetchThroughWorker(defaults),
+      }),
+    );
     const client = OpenFeature.getClient("load");
     const users = Array.from({ length: 700 }, seededUuids(21));
     const results: { value: boolean; errorCode?: string; id: string }[] = [];
     // 20 at a time: each evaluation is a request with a database connection of its own.
     for (let i = 0; i < users.length; i += 20) {
       const batch = users.slice(i, i + 20);
-      results.push(...(await Promise.all(batch.map(async (id) => ({ id, ...(await client.getBooleanDetails("portal_dark_mode", false, { targetingKey: id })) })))));
+      results.push(
+        ...(await Promise.all(batch.map(async (id) => ({ id, ...(await client.getBooleanDetails("portal_dark_mode", false, { targetingKey: id })) })))),
+      );
     }
     expect(results.filter((r) => r.errorCode)).toEqual([]);
     expect(results.every((r) => r.value === bucketOf("salt3", r.id) < 50)).toBe(true);
@@ -271,7 +305,11 @@ describe("the OFREP server provider at a realistic rate, with the real limiter",
   it("backs off for Retry-After seconds after a 429, then evaluates again", async () => {
     await OpenFeature.setProviderAndWait(
       "tight",
-      new OFREPProvider({ baseUrl: "http://portal.test", headers: { Authorization: `Bearer ${CLIENT_TOKEN}` }, fetchImplementation: fetchThroughWorker({ OFREP_RATE_LIMIT_PER_MINUTE: "120" }) }),
+      new OFREPProvider({
+        baseUrl: "http://portal.test",
+        headers: { Authorization: `Bearer ${CLIENT_TOKEN}` },
+        fetchImplementation: fetchThroughWorker({ OFREP_RATE_LIMIT_PER_MINUTE: "120" }),
+      }),
     );
     const client = OpenFeature.getClient("tight");
     const evaluate = () => client.getBooleanDetails("portal_analytics", false, { targetingKey: VIP });

@@ -10,7 +10,10 @@ describe("alert conditions", () => {
     at: new Date(Date.UTC(2030, 0, 1, 0, minute)),
     components: Object.fromEntries(Object.entries(components).map(([name, [status, ms]]) => [name, { status: status as "healthy", responseTimeMs: ms }])),
   });
-  const healthy = { api: ["healthy", 5], database: ["healthy", 50], stripe: ["healthy", 100], twilio: ["healthy", 100], email: ["healthy", 100] } as Record<string, [string, number]>;
+  const healthy = { api: ["healthy", 5], database: ["healthy", 50], stripe: ["healthy", 100], twilio: ["healthy", 100], email: ["healthy", 100] } as Record<
+    string,
+    [string, number]
+  >;
 
   it("finds the start of the unbroken violating run ending now", () => {
     const rounds = [
@@ -39,7 +42,11 @@ describe("alerting through the every-minute cron", () => {
   const at = (minute: number) => new Date(Date.UTC(2030, 6, 1, 8, minute));
   const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: databaseUrl, ...vendors.env, ...vendors.hooks, AUTO_INCIDENTS: "off", ...extra });
   const hooks = async () => (await vendors.requests()).filter((r) => r.vendor === "hooks");
-  const notifications = () => sql<{ event: string; channel: string; status: string; attempts: number; next_attempt_at: Date; last_error: string | null; rule: string }>(databaseUrl, "SELECT n.*, r.name AS rule FROM alert_notifications n LEFT JOIN alert_rules r ON r.id = n.rule_id ORDER BY n.created_at, n.channel");
+  const notifications = () =>
+    sql<{ event: string; channel: string; status: string; attempts: number; next_attempt_at: Date; last_error: string | null; rule: string }>(
+      databaseUrl,
+      "SELECT n.*, r.name AS rule FROM alert_notifications n LEFT JOIN alert_rules r ON r.id = n.rule_id ORDER BY n.created_at, n.channel",
+    );
 
   beforeAll(async () => {
     databaseUrl = await freshDatabase();
@@ -77,7 +84,12 @@ describe("alerting through the every-minute cron", () => {
     const all = await hooks();
     const resolve = all.slice(4).find((h) => h.path === "/pagerduty")!.body;
     expect(resolve).toEqual({ routing_key: "R0UTINGKEYFORTESTS0000000000000", event_action: "resolve", dedup_key: page.dedup_key });
-    expect(all.slice(4).map((h) => h.path).sort()).toEqual(["/pagerduty", "/slack", "/webhook", "/webhook"]);
+    expect(
+      all
+        .slice(4)
+        .map((h) => h.path)
+        .sort(),
+    ).toEqual(["/pagerduty", "/slack", "/webhook", "/webhook"]);
     await runCron(EVERY_MINUTE, env(), at(8));
     expect(await hooks()).toHaveLength(8);
     expect((await notifications()).every((n) => n.status === "sent")).toBe(true);
@@ -85,7 +97,9 @@ describe("alerting through the every-minute cron", () => {
 
   it("fires Slow Database from logged response times after 15 minutes", async () => {
     for (let minute = 0; minute <= 15; minute++) {
-      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('database', 'degraded', 1400, $1)", [at(minute)]);
+      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('database', 'degraded', 1400, $1)", [
+        at(minute),
+      ]);
     }
     // The evaluation alone: the cron's own probe round would add a fast check at "now".
     const run = await withDatabase(databaseUrl, (db) => evaluateAlerts(db, new Date(at(15).getTime() + 30_000)));
@@ -142,7 +156,11 @@ describe("alerting through the every-minute cron", () => {
   });
 
   it("sends the weekly flag audit to the chat and webhook channels", async () => {
-    await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage, full_rollout_since) VALUES ('portal_done', 'Done', true, 100, $1)", [new Date(at(0).getTime() - 20 * 86_400_000)]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO feature_flags (key, name, enabled, rollout_percentage, full_rollout_since) VALUES ('portal_done', 'Done', true, 100, $1)",
+      [new Date(at(0).getTime() - 20 * 86_400_000)],
+    );
     await runCron(WEEKLY, env(), at(0));
     await runCron(EVERY_MINUTE, env(), at(1));
     const sent = (await hooks()).filter((h) => h.body?.event === "report" || String(h.body?.text ?? "").includes("audit"));

@@ -22,9 +22,16 @@ describe("every-minute health logging", () => {
   it("records the probe round through the scheduled handler, one row per component at the scheduled time", async () => {
     const at = new Date("2030-01-01T12:00:00Z");
     await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl, ...vendors.env }, at);
-    const rows = await sql<{ component: string; status: string; checked_at: Date; response_time_ms: number }>(databaseUrl, "SELECT * FROM health_check_logs ORDER BY component");
+    const rows = await sql<{ component: string; status: string; checked_at: Date; response_time_ms: number }>(
+      databaseUrl,
+      "SELECT * FROM health_check_logs ORDER BY component",
+    );
     expect(rows.map((r) => [r.component, r.status])).toEqual([
-      ["api", "healthy"], ["database", "healthy"], ["email", "healthy"], ["stripe", "healthy"], ["twilio", "healthy"],
+      ["api", "healthy"],
+      ["database", "healthy"],
+      ["email", "healthy"],
+      ["stripe", "healthy"],
+      ["twilio", "healthy"],
     ]);
     expect(rows.every((r) => r.checked_at.getTime() === at.getTime())).toBe(true);
     expect((await vendors.requests()).length).toBe(3);
@@ -32,7 +39,14 @@ describe("every-minute health logging", () => {
 
   it("writes a round in one database round trip", async () => {
     const report = await withDatabase(databaseUrl, (db) =>
-      checkHealth({ database: () => db, env: { ...harness, ...vendors.env } as Env, fetch, clock: Date.now, thresholds: DEFAULT_THRESHOLDS, requestStartedAt: Date.now() }),
+      checkHealth({
+        database: () => db,
+        env: { ...harness, ...vendors.env } as Env,
+        fetch,
+        clock: Date.now,
+        thresholds: DEFAULT_THRESHOLDS,
+        requestStartedAt: Date.now(),
+      }),
     );
     const before = await roundTrips(databaseUrl);
     await withDatabase(databaseUrl, (db) => recordHealthRound(db, report, new Date()));
@@ -77,7 +91,12 @@ describe("daily roll-up, retention and archive", () => {
       rows.push(["stripe", h === 12 ? "unhealthy" : "healthy", 200, at(h + 0.5)]);
     }
     for (const [component, status, ms, checkedAt] of rows) {
-      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, $3, $4)", [component, status, ms, checkedAt]);
+      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, $3, $4)", [
+        component,
+        status,
+        ms,
+        checkedAt,
+      ]);
     }
     await sql(
       databaseUrl,
@@ -90,12 +109,41 @@ describe("daily roll-up, retention and archive", () => {
   it("rolls a finished day up per component, leaving maintenance out of uptime and saying how much", async () => {
     await seedDay();
     await runCron(DAILY, { DATABASE_URL: databaseUrl }, dailyRun);
-    const rows = await sql<Record<string, unknown>>(databaseUrl, "SELECT to_char(day, 'YYYY-MM-DD') AS day, component, checks, healthy, degraded, unhealthy, excluded_checks, excluded_seconds, uptime_percent::float8 AS uptime, p50_ms, p95_ms, p99_ms FROM health_check_daily ORDER BY component");
+    const rows = await sql<Record<string, unknown>>(
+      databaseUrl,
+      "SELECT to_char(day, 'YYYY-MM-DD') AS day, component, checks, healthy, degraded, unhealthy, excluded_checks, excluded_seconds, uptime_percent::float8 AS uptime, p50_ms, p95_ms, p99_ms FROM health_check_daily ORDER BY component",
+    );
     expect(rows).toEqual([
       // 22 checks count (2 in maintenance), all up: 100 %.
-      { day, component: "database", checks: 24, healthy: 20, degraded: 2, unhealthy: 2, excluded_checks: 2, excluded_seconds: 7200, uptime: 100, p50_ms: 225, p95_ms: 320, p99_ms: 328 },
+      {
+        day,
+        component: "database",
+        checks: 24,
+        healthy: 20,
+        degraded: 2,
+        unhealthy: 2,
+        excluded_checks: 2,
+        excluded_seconds: 7200,
+        uptime: 100,
+        p50_ms: 225,
+        p95_ms: 320,
+        p99_ms: 328,
+      },
       // 1 of 22 counted checks down; the window also covers stripe (portal surface).
-      { day, component: "stripe", checks: 24, healthy: 23, degraded: 0, unhealthy: 1, excluded_checks: 2, excluded_seconds: 7200, uptime: 95.4545, p50_ms: 200, p95_ms: 200, p99_ms: 200 },
+      {
+        day,
+        component: "stripe",
+        checks: 24,
+        healthy: 23,
+        degraded: 0,
+        unhealthy: 1,
+        excluded_checks: 2,
+        excluded_seconds: 7200,
+        uptime: 95.4545,
+        p50_ms: 200,
+        p95_ms: 200,
+        p99_ms: 200,
+      },
     ]);
     // Idempotent: a second run (or an overlapping one) leaves the same figures.
     await Promise.all([runCron(DAILY, { DATABASE_URL: databaseUrl }, dailyRun), runCron(DAILY, { DATABASE_URL: databaseUrl }, dailyRun)]);
@@ -106,7 +154,9 @@ describe("daily roll-up, retention and archive", () => {
     await seedDay();
     await runCron(DAILY, { DATABASE_URL: databaseUrl }, dailyRun);
     const later = new Date(dayStart + 31 * DAY);
-    await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('database', 'healthy', 5, $1)", [new Date(later.getTime() - DAY)]);
+    await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('database', 'healthy', 5, $1)", [
+      new Date(later.getTime() - DAY),
+    ]);
     await runCron(DAILY, { DATABASE_URL: databaseUrl, LOG_RETENTION_DAYS: "30" }, later);
     const logs = await sql<{ checked_at: Date }>(databaseUrl, "SELECT checked_at FROM health_check_logs");
     expect(logs).toHaveLength(1);
@@ -120,11 +170,23 @@ describe("daily roll-up, retention and archive", () => {
       "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'major_outage', 'down', $1, $2) RETURNING id",
       [new Date(now.getTime() - 100 * DAY), new Date(now.getTime() - 99 * DAY)],
     );
-    await sql(databaseUrl, "INSERT INTO incident_updates (incident_id, status, message, created_at) VALUES ($1, 'major_outage', 'down', $2), ($1, 'major_outage', 'fixed', $3)", [old!.id, new Date(now.getTime() - 100 * DAY), new Date(now.getTime() - 99 * DAY)]);
-    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('api', 'degraded', 'recent', $1, $2)", [new Date(now.getTime() - 11 * DAY), new Date(now.getTime() - 10 * DAY)]);
-    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at) VALUES ('crm', 'degraded', 'still open', $1)", [new Date(now.getTime() - 200 * DAY)]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO incident_updates (incident_id, status, message, created_at) VALUES ($1, 'major_outage', 'down', $2), ($1, 'major_outage', 'fixed', $3)",
+      [old!.id, new Date(now.getTime() - 100 * DAY), new Date(now.getTime() - 99 * DAY)],
+    );
+    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('api', 'degraded', 'recent', $1, $2)", [
+      new Date(now.getTime() - 11 * DAY),
+      new Date(now.getTime() - 10 * DAY),
+    ]);
+    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at) VALUES ('crm', 'degraded', 'still open', $1)", [
+      new Date(now.getTime() - 200 * DAY),
+    ]);
     await runCron(DAILY, { DATABASE_URL: databaseUrl }, now);
-    expect((await sql<{ message: string }>(databaseUrl, "SELECT message FROM system_status ORDER BY message")).map((r) => r.message)).toEqual(["recent", "still open"]);
+    expect((await sql<{ message: string }>(databaseUrl, "SELECT message FROM system_status ORDER BY message")).map((r) => r.message)).toEqual([
+      "recent",
+      "still open",
+    ]);
     const [archived] = await sql<{ id: string; updates: { message: string }[] }>(databaseUrl, "SELECT id, updates FROM system_status_archive");
     expect(archived!.id).toBe(old!.id);
     expect(archived!.updates.map((u) => u.message)).toEqual(["down", "fixed"]);

@@ -17,10 +17,21 @@ beforeEach(async () => {
 
 describe("incidents API", () => {
   it("opens, updates and resolves an incident, keeping its timeline", async () => {
-    const opened = await admin("POST", "/api/admin/incidents", { component: "stripe", status: "degraded", message: "Stripe API experiencing slow response times", metadata: { avgResponseTime: 3500, threshold: 2000 } });
+    const opened = await admin("POST", "/api/admin/incidents", {
+      component: "stripe",
+      status: "degraded",
+      message: "Stripe API experiencing slow response times",
+      metadata: { avgResponseTime: 3500, threshold: 2000 },
+    });
     expect(opened.status).toBe(201);
     const id = opened.body.data.id;
-    expect(opened.body.data).toMatchObject({ component: "stripe", status: "degraded", resolvedAt: null, createdBy: ACTOR, updates: [{ status: "degraded", resolved: false, actorId: ACTOR }] });
+    expect(opened.body.data).toMatchObject({
+      component: "stripe",
+      status: "degraded",
+      resolvedAt: null,
+      createdBy: ACTOR,
+      updates: [{ status: "degraded", resolved: false, actorId: ACTOR }],
+    });
 
     const status = await callWorker("/api/portal/status", { DATABASE_URL: databaseUrl });
     expect(((await status.json()) as { data: { knownIssues: { id: string }[] } }).data.knownIssues.map((i) => i.id)).toEqual([id]);
@@ -69,8 +80,20 @@ describe("automatic incidents from sustained failures", () => {
     await runCron(EVERY_MINUTE, env(), at(1));
     expect(await sql(databaseUrl, "SELECT 1 FROM system_status")).toHaveLength(0);
     await runCron(EVERY_MINUTE, env(), at(2));
-    const [incident] = await sql<{ id: string; component: string; status: string; message: string; metadata: Record<string, unknown>; resolved_at: Date | null }>(databaseUrl, "SELECT * FROM system_status");
-    expect(incident).toMatchObject({ component: "twilio", status: "partial_outage", resolved_at: null, metadata: { automatic: true, consecutiveUnhealthy: 3, openAfter: 3, resolveAfter: 2 } });
+    const [incident] = await sql<{
+      id: string;
+      component: string;
+      status: string;
+      message: string;
+      metadata: Record<string, unknown>;
+      resolved_at: Date | null;
+    }>(databaseUrl, "SELECT * FROM system_status");
+    expect(incident).toMatchObject({
+      component: "twilio",
+      status: "partial_outage",
+      resolved_at: null,
+      metadata: { automatic: true, consecutiveUnhealthy: 3, openAfter: 3, resolveAfter: 2 },
+    });
     expect(incident!.message).toContain("HTTP 500 from twilio");
     await runCron(EVERY_MINUTE, env(), at(3));
     expect(await sql(databaseUrl, "SELECT 1 FROM system_status")).toHaveLength(1);

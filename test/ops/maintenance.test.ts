@@ -7,9 +7,16 @@ let databaseUrl: string;
 const admin = adminClient(() => databaseUrl);
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const windowRow = async (id: string) => (await sql<{ status: string; actual_start: Date | null; actual_end: Date | null }>(databaseUrl, "SELECT * FROM maintenance_windows WHERE id = $1", [id]))[0]!;
+const windowRow = async (id: string) =>
+  (await sql<{ status: string; actual_start: Date | null; actual_end: Date | null }>(databaseUrl, "SELECT * FROM maintenance_windows WHERE id = $1", [id]))[0]!;
 const schedule = (startInHours: number, lengthHours: number, extra: object = {}) =>
-  admin("POST", "/api/admin/maintenance", { title: "Database upgrade", description: "Upgrading to PostgreSQL 17", scheduledStart: iso(Date.now() + startInHours * HOUR), scheduledEnd: iso(Date.now() + (startInHours + lengthHours) * HOUR), ...extra });
+  admin("POST", "/api/admin/maintenance", {
+    title: "Database upgrade",
+    description: "Upgrading to PostgreSQL 17",
+    scheduledStart: iso(Date.now() + startInHours * HOUR),
+    scheduledEnd: iso(Date.now() + (startInHours + lengthHours) * HOUR),
+    ...extra,
+  });
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
@@ -56,7 +63,10 @@ describe("maintenance windows API", () => {
 
   it("starts, completes and cancels only from the right states, naming the current one", async () => {
     const id = (await schedule(72, 2)).body.data.id;
-    expect((await admin("POST", `/api/admin/maintenance/${id}/complete`)).body.error).toMatchObject({ code: "MAINTENANCE_STATE_CONFLICT", message: "Cannot complete a maintenance window that is scheduled" });
+    expect((await admin("POST", `/api/admin/maintenance/${id}/complete`)).body.error).toMatchObject({
+      code: "MAINTENANCE_STATE_CONFLICT",
+      message: "Cannot complete a maintenance window that is scheduled",
+    });
     const started = await admin("POST", `/api/admin/maintenance/${id}/start`);
     expect(started.body.data).toMatchObject({ status: "in_progress", actualStart: expect.any(String) });
     const cancel = await admin("POST", `/api/admin/maintenance/${id}/cancel`);
@@ -87,7 +97,13 @@ describe("maintenance windows API", () => {
 
 describe("automatic maintenance transitions (every-minute cron)", () => {
   const insertWindow = async (start: Date, end: Date, metadata: object = {}) =>
-    (await sql<{ id: string }>(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, metadata) VALUES ('w', $1, $2, $3) RETURNING id", [start, end, metadata]))[0]!.id;
+    (
+      await sql<{ id: string }>(
+        databaseUrl,
+        "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, metadata) VALUES ('w', $1, $2, $3) RETURNING id",
+        [start, end, metadata],
+      )
+    )[0]!.id;
 
   it("starts a window at its scheduled start and completes it at its scheduled end, once", async () => {
     const t0 = new Date("2030-03-01T02:00:00Z");
@@ -101,7 +117,9 @@ describe("automatic maintenance transitions (every-minute cron)", () => {
     const end = new Date(t0.getTime() + 2 * HOUR);
     await Promise.all([runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl }, end), runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl }, end)]);
     expect(await windowRow(id)).toMatchObject({ status: "completed", actual_end: end });
-    const audit = (await sql<{ action: string }>(databaseUrl, "SELECT action FROM audit_log WHERE entity_key = $1 ORDER BY created_at", [id])).map((r) => r.action);
+    const audit = (await sql<{ action: string }>(databaseUrl, "SELECT action FROM audit_log WHERE entity_key = $1 ORDER BY created_at", [id])).map(
+      (r) => r.action,
+    );
     expect(audit).toEqual(["maintenance.start", "maintenance.complete"]);
   });
 

@@ -17,9 +17,17 @@ describe("daily health report", () => {
 
   beforeEach(async () => {
     for (let h = 0; h < 4; h++) {
-      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('email', $1, $2, $3)", [h === 0 ? "unhealthy" : "healthy", 100 * (h + 1), t(h)]);
+      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('email', $1, $2, $3)", [
+        h === 0 ? "unhealthy" : "healthy",
+        100 * (h + 1),
+        t(h),
+      ]);
     }
-    await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'major_outage', 'Resend down', $1, $2)", [t(-1), t(0.5)]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'major_outage', 'Resend down', $1, $2)",
+      [t(-1), t(0.5)],
+    );
     await sql(databaseUrl, "INSERT INTO system_status (component, status, message, started_at) VALUES ('crm', 'degraded', 'other day', $1)", [t(30)]);
     await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end) VALUES ('Tonight', $1, $2)", [t(22), t(26)]);
   });

@@ -19,7 +19,12 @@ describe("feed readers and calendar apps", () => {
     const response = await fetch(`${baseUrl}/api/admin/maintenance`, {
       method: "POST",
       headers: ADMIN,
-      body: JSON.stringify({ title: TITLE, description: DESCRIPTION, scheduledStart: new Date(Date.now() + 90 * HOUR).toISOString(), scheduledEnd: new Date(Date.now() + 92 * HOUR).toISOString() }),
+      body: JSON.stringify({
+        title: TITLE,
+        description: DESCRIPTION,
+        scheduledStart: new Date(Date.now() + 90 * HOUR).toISOString(),
+        scheduledEnd: new Date(Date.now() + 92 * HOUR).toISOString(),
+      }),
     });
     windowId = ((await response.json()) as { data: { id: string } }).data.id;
   });
@@ -41,7 +46,10 @@ describe("feed readers and calendar apps", () => {
     const event = events.find((e) => e.uid === `maintenance-${windowId}@${new URL(baseUrl).host}`)!;
     expect(String(event.summary)).toBe(`Maintenance: ${TITLE}`);
     expect(String(event.description)).toBe("Line one\nLine two\nLine three");
-    const parsed = new ICAL.Component(ICAL.parse(text)).getAllSubcomponents("vevent").map((v) => new ICAL.Event(v)).find((e) => e.uid === event.uid)!;
+    const parsed = new ICAL.Component(ICAL.parse(text))
+      .getAllSubcomponents("vevent")
+      .map((v) => new ICAL.Event(v))
+      .find((e) => e.uid === event.uid)!;
     expect(parsed.summary).toBe(`Maintenance: ${TITLE}`);
     expect(parsed.description).toBe("Line one\nLine two\nLine three");
     for (const line of text.split("\r\n")) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);

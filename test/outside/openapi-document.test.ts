@@ -15,10 +15,17 @@ describe("the OpenAPI document", () => {
     const document = await (await fetch(`${baseUrl}/api/openapi.json`)).json();
     mkdirSync("test-results", { recursive: true });
     writeFileSync("test-results/openapi.json", JSON.stringify(document, null, 2));
-    const result = await run(process.execPath, ["node_modules/@redocly/cli/bin/cli.js", "lint", "test-results/openapi.json", "--config", "redocly.yaml", "--format", "json"], {
-      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", CI: "true" },
-    }).catch((error: { stdout: string; stderr: string }) => error);
-    const report = JSON.parse(result.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
+    const result = await run(
+      process.execPath,
+      ["node_modules/@redocly/cli/bin/cli.js", "lint", "test-results/openapi.json", "--config", "redocly.yaml", "--format", "json"],
+      {
+        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", CI: "true" },
+      },
+    ).catch((error: { stdout: string; stderr: string }) => error);
+    const report = JSON.parse(result.stdout) as {
+      totals: { errors: number; warnings: number };
+      problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+    };
     const problems = report.problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });

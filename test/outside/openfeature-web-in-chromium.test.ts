@@ -35,7 +35,14 @@ describe.skipIf(!hasBrowser)("OFREP from a browser on another origin", () => {
   let siteUrl: string;
 
   beforeAll(async () => {
-    const bundle = await build({ stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: "js" }, bundle: true, format: "iife", platform: "browser", write: false, logLevel: "silent" });
+    const bundle = await build({
+      stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: "js" },
+      bundle: true,
+      format: "iife",
+      platform: "browser",
+      write: false,
+      logLevel: "silent",
+    });
     const script = bundle.outputFiles[0]!.text;
     site = createServer((req, res) => {
       if (req.url === "/app.js") {
@@ -63,14 +70,19 @@ describe.skipIf(!hasBrowser)("OFREP from a browser on another origin", () => {
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     const ofrep: { method: string; status: number; ifNoneMatch: string | null }[] = [];
     page.on("response", (r) => {
-      if (r.url().includes("/ofrep/")) ofrep.push({ method: r.request().method(), status: r.status(), ifNoneMatch: r.request().headers()["if-none-match"] ?? null });
+      if (r.url().includes("/ofrep/"))
+        ofrep.push({ method: r.request().method(), status: r.status(), ifNoneMatch: r.request().headers()["if-none-match"] ?? null });
     });
     await page.goto(`${siteUrl}/`);
-    const result = (await page.evaluate(`window.flagsFor(${JSON.stringify(baseUrl)}, "dev-client-token", ${JSON.stringify(USERS)}, ${JSON.stringify(FLAGS)})`)) as Record<"first" | "second", Record<string, { value: boolean; reason: string; errorCode: string | null }>>;
+    const result = (await page.evaluate(
+      `window.flagsFor(${JSON.stringify(baseUrl)}, "dev-client-token", ${JSON.stringify(USERS)}, ${JSON.stringify(FLAGS)})`,
+    )) as Record<"first" | "second", Record<string, { value: boolean; reason: string; errorCode: string | null }>>;
 
     for (const [i, round] of [result.first, result.second].entries()) {
       for (const flag of FLAGS) {
-        const check = (await (await fetch(`${baseUrl}/api/admin/flags/${flag}/check`, { method: "POST", headers: ADMIN, body: JSON.stringify({ userId: USERS[i] }) })).json()) as { data: { enabled: boolean } };
+        const check = (await (
+          await fetch(`${baseUrl}/api/admin/flags/${flag}/check`, { method: "POST", headers: ADMIN, body: JSON.stringify({ userId: USERS[i] }) })
+        ).json()) as { data: { enabled: boolean } };
         expect(round[flag], `${flag} for user ${i}`).toMatchObject({ value: check.data.enabled, errorCode: null });
       }
     }

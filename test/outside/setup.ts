@@ -34,7 +34,13 @@ export default async function setup(project: TestProject) {
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (await fetch(`${baseUrl}/api/portal/status`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${baseUrl}/api/portal/status`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`);
     if (Date.now() > deadline) throw new Error("npm run dev did not come up");
     await new Promise((r) => setTimeout(r, 500));

@@ -30,7 +30,9 @@ describe("the statuspage.io client", () => {
       const found = unresolved.incidents.find((i) => i.id === incident.id)!;
       expect(found).toMatchObject({ status: "identified", impact: "major" });
       expect(found.incident_updates.map((u) => u.status)).toEqual(["identified", "investigating"]);
-      expect((found as unknown as { components: { id: string; status: string }[] }).components).toEqual([expect.objectContaining({ id: "twilio", status: "partial_outage" })]);
+      expect((found as unknown as { components: { id: string; status: string }[] }).components).toEqual([
+        expect.objectContaining({ id: "twilio", status: "partial_outage" }),
+      ]);
       const components = await client.api.getComponents();
       expect(components.components.find((c) => c.id === "twilio")!.status).toBe("partial_outage");
       expect((await client.api.getStatus()).status.indicator).toBe("major");
@@ -56,7 +58,9 @@ describe("the statuspage.io client", () => {
       expect(listed.incident_updates).toHaveLength(1);
       await admin("POST", `/api/admin/maintenance/${window.id}/start`);
       expect((await client.api.getStatus()).status).toEqual({ indicator: "maintenance", description: "Service Under Maintenance" });
-      const active = (await (await fetch(`${baseUrl}/api/v2/scheduled-maintenances/active.json`)).json()) as { scheduled_maintenances: { id: string; components: { id: string }[] }[] };
+      const active = (await (await fetch(`${baseUrl}/api/v2/scheduled-maintenances/active.json`)).json()) as {
+        scheduled_maintenances: { id: string; components: { id: string }[] }[];
+      };
       expect(active.scheduled_maintenances.find((m) => m.id === window.id)!.components.map((c) => c.id)).toEqual(["crm"]);
     } finally {
       await admin("POST", `/api/admin/maintenance/${window.id}/complete`);

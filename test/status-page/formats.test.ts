@@ -9,31 +9,79 @@ let upcomingWindow: { id: string; start: Date; end: Date };
 const HOUR = 3_600_000;
 // Each call in its own cache namespace: cached like the real thing, never a stale copy.
 const get = (path: string, headers: Record<string, string> = {}) =>
-  callWorker(path, { DATABASE_URL: databaseUrl, PUBLIC_URL: "https://status.example.com", EDGE_CACHE: "on", CACHE_NAMESPACE: crypto.randomUUID() }, { headers });
+  callWorker(
+    path,
+    { DATABASE_URL: databaseUrl, PUBLIC_URL: "https://status.example.com", EDGE_CACHE: "on", CACHE_NAMESPACE: crypto.randomUUID() },
+    { headers },
+  );
 const xml = new XMLParser({ ignoreAttributes: false });
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
   const now = Date.now();
   // The latest probe round: Stripe slow, the rest healthy.
-  for (const [component, status, ms] of [["api", "healthy", 4], ["database", "healthy", 40], ["stripe", "degraded", 2600], ["twilio", "healthy", 180], ["email", "healthy", 150]] as const) {
+  for (const [component, status, ms] of [
+    ["api", "healthy", 4],
+    ["database", "healthy", 40],
+    ["stripe", "degraded", 2600],
+    ["twilio", "healthy", 180],
+    ["email", "healthy", 150],
+  ] as const) {
     for (let h = 0; h < 6; h++) {
-      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, $3, $4)", [component, h === 0 ? status : "healthy", ms + h, new Date(now - h * HOUR - 60_000)]);
+      await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, $3, $4)", [
+        component,
+        h === 0 ? status : "healthy",
+        ms + h,
+        new Date(now - h * HOUR - 60_000),
+      ]);
     }
   }
   for (let d = 1; d <= 30; d++) {
     const day = new Date(now - d * 86_400_000).toISOString().slice(0, 10);
-    await sql(databaseUrl, "INSERT INTO health_check_daily (day, component, checks, healthy, degraded, unhealthy, uptime_percent) VALUES ($1, 'email', 1440, 1440, 0, 0, $2)", [day, d === 3 ? 96.5 : 100]);
+    await sql(
+      databaseUrl,
+      "INSERT INTO health_check_daily (day, component, checks, healthy, degraded, unhealthy, uptime_percent) VALUES ($1, 'email', 1440, 1440, 0, 0, $2)",
+      [day, d === 3 ? 96.5 : 100],
+    );
   }
-  openIncident = (await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message, started_at) VALUES ('stripe', 'degraded', 'Payments are slow', $1) RETURNING id", [new Date(now - HOUR)]))[0]!.id;
-  await sql(databaseUrl, "INSERT INTO incident_updates (incident_id, status, message, created_at) VALUES ($1, 'degraded', 'Investigating slow card payments', $2)", [openIncident, new Date(now - HOUR)]);
-  const resolved = (await sql<{ id: string }>(databaseUrl, "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'major_outage', 'Email delivery stopped', $1, $2) RETURNING id", [new Date(now - 3 * 86_400_000), new Date(now - 3 * 86_400_000 + HOUR)]))[0]!.id;
-  await sql(databaseUrl, "INSERT INTO incident_updates (incident_id, status, message, resolved, created_at) VALUES ($1, 'major_outage', 'Resend is down', false, $2), ($1, 'major_outage', 'Delivery restored', true, $3)", [resolved, new Date(now - 3 * 86_400_000), new Date(now - 3 * 86_400_000 + HOUR)]);
+  openIncident = (
+    await sql<{ id: string }>(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at) VALUES ('stripe', 'degraded', 'Payments are slow', $1) RETURNING id",
+      [new Date(now - HOUR)],
+    )
+  )[0]!.id;
+  await sql(
+    databaseUrl,
+    "INSERT INTO incident_updates (incident_id, status, message, created_at) VALUES ($1, 'degraded', 'Investigating slow card payments', $2)",
+    [openIncident, new Date(now - HOUR)],
+  );
+  const resolved = (
+    await sql<{ id: string }>(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at, resolved_at) VALUES ('email', 'major_outage', 'Email delivery stopped', $1, $2) RETURNING id",
+      [new Date(now - 3 * 86_400_000), new Date(now - 3 * 86_400_000 + HOUR)],
+    )
+  )[0]!.id;
+  await sql(
+    databaseUrl,
+    "INSERT INTO incident_updates (incident_id, status, message, resolved, created_at) VALUES ($1, 'major_outage', 'Resend is down', false, $2), ($1, 'major_outage', 'Delivery restored', true, $3)",
+    [resolved, new Date(now - 3 * 86_400_000), new Date(now - 3 * 86_400_000 + HOUR)],
+  );
   const start = new Date(now + 50 * HOUR);
   const end = new Date(now + 53 * HOUR);
-  const id = (await sql<{ id: string }>(databaseUrl, "INSERT INTO maintenance_windows (title, description, scheduled_start, scheduled_end) VALUES ('Database upgrade', 'Upgrading, with commas; and semicolons', $1, $2) RETURNING id", [start, end]))[0]!.id;
+  const id = (
+    await sql<{ id: string }>(
+      databaseUrl,
+      "INSERT INTO maintenance_windows (title, description, scheduled_start, scheduled_end) VALUES ('Database upgrade', 'Upgrading, with commas; and semicolons', $1, $2) RETURNING id",
+      [start, end],
+    )
+  )[0]!.id;
   upcomingWindow = { id, start, end };
-  await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status) VALUES ('Cancelled one', $1, $2, 'cancelled')", [start, end]);
+  await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status) VALUES ('Cancelled one', $1, $2, 'cancelled')", [
+    start,
+    end,
+  ]);
 });
 
 describe("status page (GET /)", () => {
@@ -76,15 +124,48 @@ describe("Statuspage v2 JSON", () => {
     expect(summary.page).toMatchObject({ id: "portal", name: "Portal status", url: "https://status.example.com", time_zone: "Etc/UTC" });
     expect(summary.status).toEqual({ indicator: "minor", description: "Minor Service Outage" });
     const states = Object.fromEntries(summary.components.map((c: any) => [c.id, c.status]));
-    expect(states).toEqual({ api: "operational", database: "operational", stripe: "degraded_performance", twilio: "operational", email: "operational", portal: "operational", crm: "operational" });
-    for (const c of summary.components) expect(Object.keys(c)).toEqual(expect.arrayContaining(["id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "group_id", "page_id", "group", "only_show_if_degraded"]));
+    expect(states).toEqual({
+      api: "operational",
+      database: "operational",
+      stripe: "degraded_performance",
+      twilio: "operational",
+      email: "operational",
+      portal: "operational",
+      crm: "operational",
+    });
+    for (const c of summary.components)
+      expect(Object.keys(c)).toEqual(
+        expect.arrayContaining([
+          "id",
+          "name",
+          "status",
+          "created_at",
+          "updated_at",
+          "position",
+          "description",
+          "showcase",
+          "group_id",
+          "page_id",
+          "group",
+          "only_show_if_degraded",
+        ]),
+      );
     expect(summary.incidents).toHaveLength(1);
-    expect(summary.incidents[0]).toMatchObject({ id: openIncident, status: "investigating", impact: "minor", resolved_at: null, components: [{ id: "stripe" }] });
+    expect(summary.incidents[0]).toMatchObject({
+      id: openIncident,
+      status: "investigating",
+      impact: "minor",
+      resolved_at: null,
+      components: [{ id: "stripe" }],
+    });
     expect(summary.incidents[0].incident_updates[0]).toMatchObject({ status: "investigating", body: "Investigating slow card payments" });
     expect(summary.scheduled_maintenances).toHaveLength(1);
     expect(summary.scheduled_maintenances[0]).toMatchObject({
-      id: upcomingWindow.id, status: "scheduled", impact: "maintenance",
-      scheduled_for: upcomingWindow.start.toISOString(), scheduled_until: upcomingWindow.end.toISOString(),
+      id: upcomingWindow.id,
+      status: "scheduled",
+      impact: "maintenance",
+      scheduled_for: upcomingWindow.start.toISOString(),
+      scheduled_until: upcomingWindow.end.toISOString(),
     });
   });
 
@@ -92,7 +173,10 @@ describe("Statuspage v2 JSON", () => {
     expect((await json("/api/v2/status.json")).status.indicator).toBe("minor");
     expect((await json("/api/v2/components.json")).components).toHaveLength(7);
     const incidents = (await json("/api/v2/incidents.json")).incidents;
-    expect(incidents.map((i: any) => [i.status, i.impact])).toEqual([["investigating", "minor"], ["resolved", "critical"]]);
+    expect(incidents.map((i: any) => [i.status, i.impact])).toEqual([
+      ["investigating", "minor"],
+      ["resolved", "critical"],
+    ]);
     expect((await json("/api/v2/incidents/unresolved.json")).incidents.map((i: any) => i.id)).toEqual([openIncident]);
     expect((await json("/api/v2/scheduled-maintenances.json")).scheduled_maintenances.map((m: any) => m.name)).toEqual(["Database upgrade"]);
     expect((await json("/api/v2/scheduled-maintenances/upcoming.json")).scheduled_maintenances).toHaveLength(1);
@@ -103,12 +187,29 @@ describe("Statuspage v2 JSON", () => {
 
 describe("IETF health+json", () => {
   it("answers /api/portal/health in the draft's format when asked for it", async () => {
-    const response = await callWorker("/api/portal/health", { DATABASE_URL: databaseUrl, EDGE_CACHE: "on", CACHE_NAMESPACE: crypto.randomUUID() }, { headers: { accept: "application/health+json" } });
+    const response = await callWorker(
+      "/api/portal/health",
+      { DATABASE_URL: databaseUrl, EDGE_CACHE: "on", CACHE_NAMESPACE: crypto.randomUUID() },
+      { headers: { accept: "application/health+json" } },
+    );
     expect(response.headers.get("content-type")).toMatch(/^application\/health\+json/);
     const body = (await response.json()) as any;
     expect(["pass", "warn", "fail"]).toContain(body.status);
-    expect(Object.keys(body.checks).sort()).toEqual(["api:responseTime", "database:responseTime", "email:responseTime", "stripe:responseTime", "twilio:responseTime"]);
-    expect(body.checks["database:responseTime"][0]).toMatchObject({ componentId: "database", componentType: "datastore", observedUnit: "ms", status: "pass", observedValue: expect.any(Number), time: expect.any(String) });
+    expect(Object.keys(body.checks).sort()).toEqual([
+      "api:responseTime",
+      "database:responseTime",
+      "email:responseTime",
+      "stripe:responseTime",
+      "twilio:responseTime",
+    ]);
+    expect(body.checks["database:responseTime"][0]).toMatchObject({
+      componentId: "database",
+      componentType: "datastore",
+      observedUnit: "ms",
+      status: "pass",
+      observedValue: expect.any(Number),
+      time: expect.any(String),
+    });
   });
 
   it("is cached apart from the JSON envelope", async () => {

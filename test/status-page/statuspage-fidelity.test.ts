@@ -21,9 +21,50 @@ const json = async (path: string) => (await (await get(path)).json()) as any;
 
 // Keys, in order, of real Statuspage objects (GitHub 2024, CloudAMQP 2020 captures).
 const PAGE_KEYS = ["id", "name", "url", "time_zone", "updated_at"];
-const COMPONENT_KEYS = ["id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date", "group_id", "page_id", "group", "only_show_if_degraded"];
-const INCIDENT_KEYS = ["id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact", "shortlink", "started_at", "page_id", "incident_updates", "components", "reminder_intervals"];
-const UPDATE_KEYS = ["id", "status", "body", "incident_id", "created_at", "updated_at", "display_at", "affected_components", "deliver_notifications", "custom_tweet", "tweet_id"];
+const COMPONENT_KEYS = [
+  "id",
+  "name",
+  "status",
+  "created_at",
+  "updated_at",
+  "position",
+  "description",
+  "showcase",
+  "start_date",
+  "group_id",
+  "page_id",
+  "group",
+  "only_show_if_degraded",
+];
+const INCIDENT_KEYS = [
+  "id",
+  "name",
+  "status",
+  "created_at",
+  "updated_at",
+  "monitoring_at",
+  "resolved_at",
+  "impact",
+  "shortlink",
+  "started_at",
+  "page_id",
+  "incident_updates",
+  "components",
+  "reminder_intervals",
+];
+const UPDATE_KEYS = [
+  "id",
+  "status",
+  "body",
+  "incident_id",
+  "created_at",
+  "updated_at",
+  "display_at",
+  "affected_components",
+  "deliver_notifications",
+  "custom_tweet",
+  "tweet_id",
+];
 const MAINTENANCE_KEYS = [...INCIDENT_KEYS, "scheduled_for", "scheduled_until"];
 
 beforeAll(async () => {
@@ -34,7 +75,11 @@ beforeEach(() => emptyTables(databaseUrl));
 describe("summary.json, key for key", () => {
   it("has Statuspage's top-level order and object shapes", async () => {
     await admin("POST", "/api/admin/incidents", { component: "stripe", status: "degraded", message: "Payments are slow" });
-    await admin("POST", "/api/admin/maintenance", { title: "Upgrade", scheduledStart: new Date(Date.now() + 50 * HOUR).toISOString(), scheduledEnd: new Date(Date.now() + 52 * HOUR).toISOString() });
+    await admin("POST", "/api/admin/maintenance", {
+      title: "Upgrade",
+      scheduledStart: new Date(Date.now() + 50 * HOUR).toISOString(),
+      scheduledEnd: new Date(Date.now() + 52 * HOUR).toISOString(),
+    });
     const summary = await json("/api/v2/summary.json");
     expect(Object.keys(summary)).toEqual(["page", "components", "incidents", "scheduled_maintenances", "status"]);
     expect(Object.keys(summary.page)).toEqual(PAGE_KEYS);
@@ -67,7 +112,9 @@ describe("incident phases", () => {
     expect(opened.status).toBe(201);
     expect(opened.body.data.phase).toBe("investigating");
     const id = opened.body.data.id;
-    expect((await admin("PATCH", `/api/admin/incidents/${id}`, { phase: "identified", message: "A DNS change at the provider" })).body.data.phase).toBe("identified");
+    expect((await admin("PATCH", `/api/admin/incidents/${id}`, { phase: "identified", message: "A DNS change at the provider" })).body.data.phase).toBe(
+      "identified",
+    );
     const monitoring = await admin("PATCH", `/api/admin/incidents/${id}`, { phase: "monitoring", status: "degraded", message: "Fix deployed; watching" });
     expect(monitoring.body.data).toMatchObject({ phase: "monitoring", status: "degraded" });
     expect((await admin("PATCH", `/api/admin/incidents/${id}`, { phase: "resolved" })).status).toBe(400); // resolving is its own action
@@ -87,7 +134,12 @@ describe("incident phases", () => {
     expect(resolved.status).toBe("resolved");
     expect(resolved.incident_updates[0]).toMatchObject({ status: "resolved", body: "Delivery is back to normal" });
     expect(resolved.incident_updates[0].affected_components[0]).toMatchObject({ old_status: "degraded_performance", new_status: "operational" });
-    expect((await admin("GET", `/api/admin/incidents/${id}`)).body.data.updates.map((u: any) => u.phase)).toEqual(["investigating", "identified", "monitoring", "resolved"]);
+    expect((await admin("GET", `/api/admin/incidents/${id}`)).body.data.updates.map((u: any) => u.phase)).toEqual([
+      "investigating",
+      "identified",
+      "monitoring",
+      "resolved",
+    ]);
   });
 });
 
@@ -128,7 +180,15 @@ describe("maintenance as Statuspage shows it", () => {
     expect((await admin("GET", `/api/admin/maintenance/${id}`)).body.data.components).toEqual(["crm"]);
     await admin("POST", `/api/admin/maintenance/${id}/start`);
     const states = Object.fromEntries((await json("/api/v2/components.json")).components.map((c: any) => [c.id, c.status]));
-    expect(states).toEqual({ api: "operational", database: "operational", stripe: "operational", twilio: "operational", email: "operational", portal: "operational", crm: "under_maintenance" });
+    expect(states).toEqual({
+      api: "operational",
+      database: "operational",
+      stripe: "operational",
+      twilio: "operational",
+      email: "operational",
+      portal: "operational",
+      crm: "under_maintenance",
+    });
     const [m] = (await json("/api/v2/scheduled-maintenances/active.json")).scheduled_maintenances;
     expect(m.components.map((c: any) => c.id)).toEqual(["crm"]);
     expect(await (await get("/")).text()).toMatch(/CRM upgrade<\/h3><div class="muted">[^<]*<time[^>]*>[^<]*<\/time> – <time[^>]*>[^<]*<\/time> · CRM</);
@@ -143,7 +203,10 @@ describe("maintenance as Statuspage shows it", () => {
     const at = (h: number) => new Date(`${day}T${String(h).padStart(2, "0")}:30:00Z`);
     for (let h = 0; h < 4; h++) {
       for (const component of ["database", "twilio"]) {
-        await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, 'unhealthy', 10, $2)", [component, at(h)]);
+        await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, 'unhealthy', 10, $2)", [
+          component,
+          at(h),
+        ]);
       }
     }
     await sql(

@@ -85,9 +85,7 @@ describe("GET /api/portal/status", () => {
     const { body } = await getStatus();
     expect(body.data.upcomingMaintenance.map((m) => m.title)).toEqual(["Sooner", "Later", "Just inside"]);
     const first = body.data.upcomingMaintenance[0]!;
-    expect(Object.keys(first).sort()).toEqual(
-      ["affectsCRM", "affectsPortal", "description", "id", "scheduledEnd", "scheduledStart", "status", "title"].sort(),
-    );
+    expect(Object.keys(first).sort()).toEqual(["affectsCRM", "affectsPortal", "description", "id", "scheduledEnd", "scheduledStart", "status", "title"].sort());
     expect(first).toMatchObject({ status: "scheduled", affectsPortal: true, affectsCRM: false });
     expect(first.scheduledStart).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(body.data.maintenanceMode).toBe(false);
@@ -136,7 +134,11 @@ describe("GET /api/portal/status", () => {
   describe("systemStatus agrees with /api/portal/health", () => {
     const logRound = async (agoMs: number, statuses: Record<string, string>) => {
       for (const [component, status] of Object.entries(statuses)) {
-        await sql(databaseUrl, "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, 10, now() - make_interval(secs => $3))", [component, status, agoMs / 1000]);
+        await sql(
+          databaseUrl,
+          "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ($1, $2, 10, now() - make_interval(secs => $3))",
+          [component, status, agoMs / 1000],
+        );
       }
     };
     const healthy = { api: "healthy", database: "healthy", stripe: "healthy", twilio: "healthy", email: "healthy" };
@@ -156,7 +158,10 @@ describe("GET /api/portal/status", () => {
     });
 
     it("takes the worst of maintenance, incidents and probes, still in one round trip", async () => {
-      await sql(databaseUrl, "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, actual_start, status, affects_portal) VALUES ('Now', now() - interval '10 minutes', now() + interval '1 hour', now() - interval '10 minutes', 'in_progress', true)");
+      await sql(
+        databaseUrl,
+        "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, actual_start, status, affects_portal) VALUES ('Now', now() - interval '10 minutes', now() + interval '1 hour', now() - interval '10 minutes', 'in_progress', true)",
+      );
       expect((await getStatus()).body.data.systemStatus).toBe("maintenance");
       await logRound(20_000, { ...healthy, database: "degraded" });
       expect((await getStatus()).body.data.systemStatus).toBe("degraded");

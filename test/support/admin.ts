@@ -6,7 +6,13 @@ export const OTHER_ACTOR = "00000000-0000-4000-8000-0000000000b2";
 export const ADMIN_TOKEN = "test-admin-token-a1";
 export const ADMIN_TOKENS = `${ACTOR}=${ADMIN_TOKEN}, ${OTHER_ACTOR}=test-admin-token-b2`;
 
-export type Envelope<T = any> = { success: boolean; version: string; data: T; warnings?: string[]; error?: { code: string; message: string; details?: unknown } };
+export type Envelope<T = any> = {
+  success: boolean;
+  version: string;
+  data: T;
+  warnings?: string[];
+  error?: { code: string; message: string; details?: unknown };
+};
 
 export function adminClient(databaseUrl: () => string, extraEnv: Record<string, string> = {}) {
   return async function admin<T = any>(

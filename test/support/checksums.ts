@@ -2,8 +2,18 @@
 import { sql } from "./harness.ts";
 
 export const TABLES = [
-  "feature_flags", "flag_rollouts", "audit_log", "system_status", "incident_updates", "system_status_archive",
-  "maintenance_windows", "health_check_logs", "health_check_daily", "alert_rules", "alert_state", "alert_notifications",
+  "feature_flags",
+  "flag_rollouts",
+  "audit_log",
+  "system_status",
+  "incident_updates",
+  "system_status_archive",
+  "maintenance_windows",
+  "health_check_logs",
+  "health_check_daily",
+  "alert_rules",
+  "alert_state",
+  "alert_notifications",
 ];
 
 export async function tableChecksums(databaseUrl: string): Promise<Record<string, string>> {

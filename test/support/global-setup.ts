@@ -16,9 +16,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const url = process.env.DATABASE_URL;
   if (url && !(await isReachable(url))) throw new Error("DATABASE_URL is set but the database does not answer");
-  const postgres = url
-    ? await useExternalPostgres(url, `phs_test_${process.pid}_${Date.now().toString(36)}`)
-    : await useEmbeddedPostgres();
+  const postgres = url ? await useExternalPostgres(url, `phs_test_${process.pid}_${Date.now().toString(36)}`) : await useEmbeddedPostgres();
   const relay = await startRelay({ serialize: postgres.kind === "embedded" });
   const vendors = await startFakeVendors();
   const control = await startControlServer(postgres, relay);

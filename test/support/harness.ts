@@ -45,7 +45,10 @@ const relayKey = (databaseUrl: string) => {
  * Makes the relay slow down this database's round trips, cut a connection mid-query,
  * refuse every connection (an outage) or accept and never answer (a hang); null clears.
  */
-export async function databaseFault(databaseUrl: string, fault: { latencyMs?: number; dropAfter?: number; refuse?: boolean; hang?: boolean } | null): Promise<void> {
+export async function databaseFault(
+  databaseUrl: string,
+  fault: { latencyMs?: number; dropAfter?: number; refuse?: boolean; hang?: boolean } | null,
+): Promise<void> {
   const params = new URLSearchParams({ key: relayKey(databaseUrl) });
   for (const [name, value] of Object.entries(fault ?? {})) params.set(name, String(value));
   await fetch(`${harness.HARNESS_CONTROL_URL}/faults?${params}`, { method: fault ? "POST" : "DELETE" });
@@ -104,7 +107,10 @@ export function vendorScope() {
     },
     async reset() {
       const healthy = { latencyMs: 0, failure: null };
-      await fetch(`${base}/__control/${scope}`, { method: "POST", body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy, hooks: healthy }) });
+      await fetch(`${base}/__control/${scope}`, {
+        method: "POST",
+        body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy, hooks: healthy }),
+      });
     },
     async requests(): Promise<{ vendor: VendorName; path: string; startedAt: number; body?: any }[]> {
       return (await fetch(`${base}/__requests/${scope}`)).json();

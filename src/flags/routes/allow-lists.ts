@@ -16,14 +16,32 @@ const responses = {
 
 export const allowListRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
-    createRoute({ method: "post", path: "/api/admin/flags/{key}/users", operationId: "allowUser", tags, security, summary: "Allow a user", request: { params: KeyParam, body: jsonBody(UserBody) }, responses }),
+    createRoute({
+      method: "post",
+      path: "/api/admin/flags/{key}/users",
+      operationId: "allowUser",
+      tags,
+      security,
+      summary: "Allow a user",
+      request: { params: KeyParam, body: jsonBody(UserBody) },
+      responses,
+    }),
     async (c) => {
       const change = await addUserToWhitelist(c.get("database")(), c.req.valid("param").key, c.req.valid("json").userId, c.get("actorId"));
       return c.json(success(change.flag, change.warnings), 200);
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/api/admin/flags/{key}/users/{userId}", operationId: "removeAllowedUser", tags, security, summary: "Remove an allowed user", request: { params: KeyUserParam }, responses }),
+    createRoute({
+      method: "delete",
+      path: "/api/admin/flags/{key}/users/{userId}",
+      operationId: "removeAllowedUser",
+      tags,
+      security,
+      summary: "Remove an allowed user",
+      request: { params: KeyUserParam },
+      responses,
+    }),
     async (c) => {
       const { key, userId } = c.req.valid("param");
       const change = await removeUserFromWhitelist(c.get("database")(), key, userId, c.get("actorId"));
@@ -31,14 +49,32 @@ export const allowListRoutes = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/api/admin/flags/{key}/customers", operationId: "allowCustomer", tags, security, summary: "Allow a customer", request: { params: KeyParam, body: jsonBody(CustomerBody) }, responses }),
+    createRoute({
+      method: "post",
+      path: "/api/admin/flags/{key}/customers",
+      operationId: "allowCustomer",
+      tags,
+      security,
+      summary: "Allow a customer",
+      request: { params: KeyParam, body: jsonBody(CustomerBody) },
+      responses,
+    }),
     async (c) => {
       const change = await addCustomerToWhitelist(c.get("database")(), c.req.valid("param").key, c.req.valid("json").customerId, c.get("actorId"));
       return c.json(success(change.flag, change.warnings), 200);
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/api/admin/flags/{key}/customers/{customerId}", operationId: "removeAllowedCustomer", tags, security, summary: "Remove an allowed customer", request: { params: KeyCustomerParam }, responses }),
+    createRoute({
+      method: "delete",
+      path: "/api/admin/flags/{key}/customers/{customerId}",
+      operationId: "removeAllowedCustomer",
+      tags,
+      security,
+      summary: "Remove an allowed customer",
+      request: { params: KeyCustomerParam },
+      responses,
+    }),
     async (c) => {
       const { key, customerId } = c.req.valid("param");
       const change = await removeCustomerFromWhitelist(c.get("database")(), key, customerId, c.get("actorId"));

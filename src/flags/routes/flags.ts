@@ -15,14 +15,24 @@ const notFound = { 404: errorResponse("No flag with that key") };
 export const flagRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/flags", operationId: "listFlags", tags, security, summary: "List flags",
+      method: "get",
+      path: "/api/admin/flags",
+      operationId: "listFlags",
+      tags,
+      security,
+      summary: "List flags",
       responses: { 200: jsonContent(successEnvelope(z.array(Flag), "FlagList"), "Every flag, by key"), ...adminErrors },
     }),
     async (c) => c.json(success(await listFlags(c.get("database")())), 200),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/flags/stale", operationId: "listStaleFlags", tags, security, summary: "Flags fully on for 14+ days",
+      method: "get",
+      path: "/api/admin/flags/stale",
+      operationId: "listStaleFlags",
+      tags,
+      security,
+      summary: "Flags fully on for 14+ days",
       description: "Flags enabled at 100 % for at least STALE_FLAG_DAYS days (default 14): the spec says to remove them.",
       responses: { 200: jsonContent(successEnvelope(z.array(Flag), "StaleFlagList"), "Stale flags, longest-stale first"), ...adminErrors },
     }),
@@ -30,7 +40,12 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/flags", operationId: "createFlag", tags, security, summary: "Create a flag",
+      method: "post",
+      path: "/api/admin/flags",
+      operationId: "createFlag",
+      tags,
+      security,
+      summary: "Create a flag",
       request: { body: jsonBody(NewFlagBody) },
       responses: {
         201: jsonContent(successEnvelope(Flag, "FlagCreated"), "The new flag"),
@@ -45,7 +60,12 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/api/admin/flags/{key}", operationId: "getFlag", tags, security, summary: "Read a flag",
+      method: "get",
+      path: "/api/admin/flags/{key}",
+      operationId: "getFlag",
+      tags,
+      security,
+      summary: "Read a flag",
       request: { params: KeyParam },
       responses: { 200: jsonContent(successEnvelope(Flag, "FlagResponse"), "The flag"), ...notFound, ...adminErrors },
     }),
@@ -53,7 +73,12 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "patch", path: "/api/admin/flags/{key}", operationId: "updateFlag", tags, security, summary: "Change a flag",
+      method: "patch",
+      path: "/api/admin/flags/{key}",
+      operationId: "updateFlag",
+      tags,
+      security,
+      summary: "Change a flag",
       request: { params: KeyParam, body: jsonBody(FlagPatchBody) },
       responses: { 200: jsonContent(successEnvelope(Flag, "FlagUpdated"), "The changed flag"), ...notFound, ...adminErrors },
     }),
@@ -64,7 +89,12 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "delete", path: "/api/admin/flags/{key}", operationId: "deleteFlag", tags, security, summary: "Delete a flag",
+      method: "delete",
+      path: "/api/admin/flags/{key}",
+      operationId: "deleteFlag",
+      tags,
+      security,
+      summary: "Delete a flag",
       request: { params: KeyParam },
       responses: {
         200: jsonContent(successEnvelope(z.object({ key: z.string(), deleted: z.literal(true) }), "FlagDeleted"), "Deleted"),
@@ -80,7 +110,12 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "post", path: "/api/admin/flags/{key}/check", operationId: "checkFlag", tags, security, summary: "Evaluate a flag for a user or customer",
+      method: "post",
+      path: "/api/admin/flags/{key}/check",
+      operationId: "checkFlag",
+      tags,
+      security,
+      summary: "Evaluate a flag for a user or customer",
       description: "The spec's checkFeatureFlag, for support and troubleshooting: whether the flag is on, why, and the id's bucket.",
       request: { params: KeyParam, body: jsonBody(CheckBody) },
       responses: { 200: jsonContent(successEnvelope(Evaluation, "FlagCheck"), "The evaluation"), ...notFound, ...adminErrors },

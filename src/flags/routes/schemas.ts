@@ -53,8 +53,16 @@ export const RolloutBody = z
   .strictObject({
     startPercentage: Percentage,
     endPercentage: Percentage,
-    durationHours: z.number().int().min(1).max(24 * 365),
-    intervalHours: z.number().int().min(1).max(24 * 365),
+    durationHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365),
+    intervalHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365),
   })
   .refine((plan) => plan.intervalHours <= plan.durationHours, { message: "must not exceed durationHours", path: ["intervalHours"] })
   .openapi("RolloutPlan", { example: { startPercentage: 0, endPercentage: 100, durationHours: 168, intervalHours: 24 } });
