@@ -1,5 +1,8 @@
 // `npm run report:daily [-- YYYY-MM-DD]` and `npm run audit:flags`: print the reports from a
 // running Worker (BASE_URL, default http://127.0.0.1:8787; ADMIN_TOKEN, default the dev token).
+import type { DailyReport } from "../src/reports/daily-report.ts";
+import type { FlagAudit } from "../src/reports/flag-audit.ts";
+
 const [kind, date] = process.argv.slice(2);
 const base = (process.env.BASE_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
 const token = process.env.ADMIN_TOKEN ?? "dev-admin-token";
@@ -9,14 +12,14 @@ const response = await fetch(`${base}${path}`, { headers: { authorization: `Bear
   console.error(`Could not reach ${base}: ${String(error)}. Is \`npm run dev\` running?`);
   process.exit(1);
 });
-const body = (await response.json()) as { success: boolean; data: any; error?: { code: string; message: string } };
+const body = (await response.json()) as { success: boolean; data: unknown; error?: { code: string; message: string } };
 if (!body.success) {
   console.error(`${response.status} ${body.error?.code}: ${body.error?.message}`);
   process.exit(1);
 }
 
 if (kind === "flags") {
-  const a = body.data;
+  const a = body.data as FlagAudit;
   console.log(`Feature-flag audit, ${a.generatedAt}`);
   console.log(`  flags: ${a.totalFlags} of ${a.flagLimit}${a.overBudget ? " (budget used up)" : ""}, ${a.disabledFlags} switched off`);
   console.log(`  fully on for ${a.staleAfterDays}+ days (remove): ${a.staleFlags.length ? "" : "none"}`);
@@ -24,7 +27,7 @@ if (kind === "flags") {
   console.log(`  rollouts in progress: ${a.rolloutsInProgress.length ? "" : "none"}`);
   for (const r of a.rolloutsInProgress) console.log(`    ${r.key.padEnd(32)} ${r.status}, ${r.startPercentage}% → ${r.endPercentage}% since ${r.startedAt}`);
 } else {
-  const r = body.data;
+  const r = body.data as DailyReport;
   console.log(`Daily health report, ${r.date} (UTC), from the ${r.source === "rollup" ? "daily roll-up" : "raw logs"}`);
   console.log(
     `  ${"component".padEnd(10)} ${"checks".padStart(6)} ${"uptime".padStart(9)} ${"p50".padStart(6)} ${"p95".padStart(6)} ${"p99".padStart(6)}  excluded (maintenance)`,
@@ -41,4 +44,3 @@ if (kind === "flags") {
   console.log(`  maintenance: ${r.maintenance.length ? "" : "none"}`);
   for (const m of r.maintenance) console.log(`    ${m.title} (${m.status}) ${m.scheduledStart} → ${m.scheduledEnd}`);
 }
-export {};

@@ -78,17 +78,15 @@ async function transition(db: Database, rule: AlertRule, event: AlertEvent, sinc
     const row = changed.rows[0];
     if (!row) return false;
     const facts = { rule, event, since, at: now, dedupKey: row.dedup_key };
-    await tx
-      .insert(alertNotifications)
-      .values(
-        (rule.channels as Channel[]).map((channel) => ({
-          ruleId: rule.id,
-          event: `alert.${event}`,
-          channel,
-          payload: alertPayload(channel, facts),
-          nextAttemptAt: now,
-        })),
-      );
+    await tx.insert(alertNotifications).values(
+      (rule.channels as Channel[]).map((channel) => ({
+        ruleId: rule.id,
+        event: `alert.${event}`,
+        channel,
+        payload: alertPayload(channel, facts),
+        nextAttemptAt: now,
+      })),
+    );
     return true;
   });
 }

@@ -104,16 +104,14 @@ export const JOBS: Record<string, Record<string, Job>> = {
       const lines = flagAuditLines(audit);
       logEvent("info", "flag_audit", { lines, audit });
       // Sent through the outbox like alerts, to the chat and webhook channels.
-      await db
-        .insert(alertNotifications)
-        .values(
-          (["slack", "webhook"] as const).map((channel) => ({
-            event: "report.flags",
-            channel,
-            payload: reportPayload(channel, "Weekly feature-flag audit", lines, audit),
-            nextAttemptAt: now,
-          })),
-        );
+      await db.insert(alertNotifications).values(
+        (["slack", "webhook"] as const).map((channel) => ({
+          event: "report.flags",
+          channel,
+          payload: reportPayload(channel, "Weekly feature-flag audit", lines, audit),
+          nextAttemptAt: now,
+        })),
+      );
       return { lines };
     },
   },

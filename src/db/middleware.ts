@@ -12,7 +12,10 @@ export const databasePerRequest = createMiddleware<AppEnv>(async (c, next) => {
   let handle: DatabaseHandle | undefined;
   const readOnly = !c.req.path.startsWith(WRITES);
   const url = readOnly && c.env.DATABASE_READ_URL ? c.env.DATABASE_READ_URL : c.env.DATABASE_URL;
-  c.set("database", () => (handle ??= openDatabase({ DATABASE_URL: url, LOCAL_PG_RELAY: c.env.LOCAL_PG_RELAY })).db);
+  c.set("database", () => {
+    handle ??= openDatabase({ DATABASE_URL: url, LOCAL_PG_RELAY: c.env.LOCAL_PG_RELAY });
+    return handle.db;
+  });
   try {
     await next();
   } finally {

@@ -13,10 +13,8 @@ function ipv6Prefix64(address: string): string {
   // An embedded IPv4 tail (::ffff:1.2.3.4) fills two groups.
   const fill = Math.max(0, 8 - left.length - right.length - (right.at(-1)?.includes(".") ? 1 : 0));
   const groups = tail === undefined ? left : [...left, ...new Array<string>(fill).fill("0"), ...right];
-  return (
-    groups
-      .slice(0, 4)
-      .map((g) => g.replace(/^0+/, "") || "0")
-      .join(":") + "::/64"
-  );
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+/, "") || "0")
+    .join(":")}::/64`;
 }

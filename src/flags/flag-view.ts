@@ -1,6 +1,6 @@
 // How a flag is shown to admins: camelCase, ISO times, its live rollout plan, no salt.
 import type { FeatureFlag, FlagRollout } from "../db/schema.ts";
-import { nextStepAt, percentageAt, stepAt, totalSteps } from "./rollout-plan.ts";
+import { nextStepAt, percentageAt, totalSteps } from "./rollout-plan.ts";
 
 export interface RolloutView {
   id: string;

@@ -175,17 +175,15 @@ export async function resolveInTransaction(tx: Transaction, id: string, message:
   const before = await lockOpenIncident(tx, id, "resolve");
   const resolvedAt = now < before.startedAt ? before.startedAt : now;
   const [after] = await tx.update(systemStatus).set({ resolvedAt, phase: "resolved" }).where(eq(systemStatus.id, id)).returning();
-  await tx
-    .insert(incidentUpdates)
-    .values({
-      incidentId: id,
-      status: after!.status,
-      phase: "resolved",
-      message: message ?? "Resolved",
-      resolved: true,
-      createdAt: resolvedAt,
-      createdBy: actorId,
-    });
+  await tx.insert(incidentUpdates).values({
+    incidentId: id,
+    status: after!.status,
+    phase: "resolved",
+    message: message ?? "Resolved",
+    resolved: true,
+    createdAt: resolvedAt,
+    createdBy: actorId,
+  });
   await recordAudit(tx, {
     actorId,
     action: "incident.resolve",

@@ -9,14 +9,10 @@ import { createMaintenance, deleteMaintenance, getMaintenance, listMaintenance, 
 
 const Title = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 5000, multiline: true });
-const Components = z
-  .array(z.enum(COMPONENTS))
-  .min(1)
-  .max(COMPONENTS.length)
-  .openapi({
-    description:
-      "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it.",
-  });
+const Components = z.array(z.enum(COMPONENTS)).min(1).max(COMPONENTS.length).openapi({
+  description:
+    "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it.",
+});
 const Metadata = JsonObject().openapi({
   description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator",
 });

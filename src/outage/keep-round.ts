@@ -10,7 +10,7 @@ import { withDeadline } from "../lib/deadline.ts";
 import { failureCategory, failureDetail, PublicFailure } from "../lib/failure-category.ts";
 import { logEvent } from "../lib/log.ts";
 import type { OutageBufferApi } from "./buffer-client.ts";
-import type { RecordOutcome } from "./outage-buffer.ts";
+import type { Handover, RecordOutcome } from "./outage-buffer.ts";
 import { writeBack, type WriteBack } from "./write-back.ts";
 
 export type KeptRound =
@@ -51,7 +51,7 @@ export async function keepProbeRound(deps: KeepRoundDeps, round: ProbeRoundRecor
   }
   if (!buffer) return { database: "up", logged, buffer: "none" };
 
-  let handover;
+  let handover: Handover;
   try {
     handover = await buffer.handover(now);
   } catch (error) {

@@ -159,5 +159,5 @@ export function maintenanceCalendar(info: PageInfo, windows: MaintenanceEntry[],
     ]),
     "END:VCALENDAR",
   ];
-  return lines.map(fold).join("\r\n") + "\r\n";
+  return `${lines.map(fold).join("\r\n")}\r\n`;
 }

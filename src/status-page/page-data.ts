@@ -126,7 +126,10 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     components: (r.components as string[] | null) ?? null,
     createdAt: d(r.created_at),
   }));
-  const push = (component: string, entry: DayUptime) => (data.uptime[component] ??= []).push(entry);
+  const push = (component: string, entry: DayUptime) => {
+    data.uptime[component] ??= [];
+    data.uptime[component].push(entry);
+  };
   for (const r of daily.rows as Record<string, unknown>[]) {
     push(String(r.component), { day: String(r.day), checks: Number(r.checks), uptimePercent: r.uptime_percent === null ? null : Number(r.uptime_percent) });
   }
@@ -135,7 +138,9 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
     push(s.component, { day: s.day, checks: s.checks, uptimePercent: s.uptimePercent });
   }
   for (const r of hourly.rows as Record<string, unknown>[]) {
-    (data.responseTimes[String(r.component)] ??= []).push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
+    const component = String(r.component);
+    data.responseTimes[component] ??= [];
+    data.responseTimes[component].push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
   }
   return data;
 }

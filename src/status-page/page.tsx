@@ -28,7 +28,7 @@ footer{color:var(--muted);font-size:.875rem;padding:2rem 1rem 3rem}
 .notice{border:2px solid var(--warn);border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
 `;
 
-const fmt = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+const fmt = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
 const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString()}>{fmt(at)}</time>;
 
 function cellClass(day: DayUptime | undefined): string {

@@ -124,7 +124,12 @@ describe("rate limiting the public endpoints", () => {
       idFromName: (name: string) => namespace.idFromName(name),
       get: (id: DurableObjectId) => {
         const stub = namespace.get(id);
-        return { take: (...args: Parameters<typeof stub.take>) => ((calls += 1), stub.take(...args)) };
+        return {
+          take: (...args: Parameters<typeof stub.take>) => {
+            calls += 1;
+            return stub.take(...args);
+          },
+        };
       },
     } as unknown as Env["RATE_LIMITER"];
     const env = edgeEnv({ RATE_LIMIT_PER_MINUTE: "2", RATE_LIMITER: counting });
