@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { FAKE_CREDENTIALS, startFakeVendors } from "./lib/fake-vendors.ts";
 import { applyMigrations, isReachable, useEmbeddedPostgres, withClient, type PostgresServer } from "./lib/postgres.ts";
 import { readerUrl } from "./lib/reader-url.ts";
-import { isLoopbackDatabase } from "../src/db/client.ts";
+import { isLoopbackDatabase } from "../src/lib/loopback.ts";
 import { startRelay } from "./lib/relay.ts";
 import { DEMO_ACTOR, seedDemoData } from "./lib/seed.ts";
 

@@ -4,19 +4,19 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
-import { auditRoutes } from "./audit/route.ts";
+import { auditRoutes } from "./audit/routes.ts";
 import { requireAdmin } from "./auth/admin-auth.ts";
 import { databasePerRequest } from "./db/middleware.ts";
-import { mountDocs } from "./docs/route.ts";
+import { mountDocs } from "./docs/routes.ts";
 import { edgeCache } from "./edge/edge-cache.ts";
 import { HEALTH_CACHE, STATUS_CACHE } from "./edge/public-policies.ts";
 import { purgeOnWrite } from "./edge/purge-on-write.ts";
 import { publicLimit, rateLimit } from "./edge/rate-limit.ts";
 import type { AppEnv } from "./env.ts";
-import { allowListRoutes } from "./flags/routes/allow-lists.ts";
-import { flagRoutes } from "./flags/routes/flags.ts";
-import { rolloutRoutes } from "./flags/routes/rollouts.ts";
-import { healthRoutes } from "./health/route.ts";
+import { whitelistRoutes } from "./flags/whitelist-routes.ts";
+import { flagRoutes } from "./flags/routes.ts";
+import { rolloutRoutes } from "./flags/rollout-routes.ts";
+import { healthRoutes } from "./health/routes.ts";
 import { accessLog } from "./http/access-log.ts";
 import { limitBody, rejectDuplicateKeys } from "./http/body-guard.ts";
 import { publicCors } from "./http/public-cors.ts";
@@ -26,11 +26,11 @@ import { validationHook } from "./http/openapi.ts";
 import { setLogLevel } from "./lib/log.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { maintenanceRoutes } from "./maintenance/routes.ts";
-import { ofrepRoutes } from "./ofrep/route.ts";
+import { ofrepRoutes } from "./ofrep/routes.ts";
 import { reportRoutes } from "./reports/routes.ts";
 import { registerStatusPageDocs } from "./status-page/openapi.ts";
 import { statusPageRoutes } from "./status-page/routes.tsx";
-import { statusRoutes } from "./status/route.ts";
+import { statusRoutes } from "./status/routes.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -66,7 +66,7 @@ export function createApp() {
 
   app.use("/api/admin/*", requireAdmin, limitBody, rejectDuplicateKeys, purgeOnWrite);
   app.route("/", flagRoutes);
-  app.route("/", allowListRoutes);
+  app.route("/", whitelistRoutes);
   app.route("/", rolloutRoutes);
   app.route("/", maintenanceRoutes);
   app.route("/", incidentRoutes);

@@ -1,6 +1,8 @@
 // The test harness's control endpoint, reached from tests running inside workerd:
-// POST /databases {"source"} makes a fresh database; GET /round-trips?database=... reads
-// the relay's count for it.
+// POST /databases?source=migrations|schema.sql|empty makes a fresh database;
+// GET /round-trips?key=<host:port/database> reads the relay's count for it;
+// POST|DELETE /faults?key=…&latencyMs=…&dropAfter=…&refuse=true&hang=true sets or clears
+// the relay's faults for it; GET /black-hole gives a database that never answers.
 import { createServer } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import type { PostgresServer, DatabaseSource } from "./postgres.ts";

@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { createConnection } from "node:net";
 import type { WebSocket, WebSocketServer as WebSocketServerType } from "ws";
+import { isLoopbackHost } from "../../src/lib/loopback.ts";
 
 // Loaded through require so a bundler's worker/browser export conditions (vitest's
 // global setup runs under the Workers plugin) cannot swap in ws's browser stub.
@@ -59,7 +60,7 @@ export async function startRelay(options: { host?: string; port?: number; serial
     ws.on("close", () => sockets.delete(ws));
     const target = new URL(request.url ?? "/", "http://relay").searchParams.get("address") ?? "";
     const [targetHost, targetPort] = splitHostPort(target);
-    if (!targetHost || !isLoopback(targetHost)) {
+    if (!targetHost || !isLoopbackHost(targetHost)) {
       // The relay only ever reaches databases on this machine.
       ws.close(1008, "address not allowed");
       return;
@@ -280,10 +281,6 @@ function splitHostPort(address: string): [string, number] {
   const index = address.lastIndexOf(":");
   if (index < 0) return [address, 5432];
   return [address.slice(0, index).replace(/^\[|\]$/g, ""), Number(address.slice(index + 1))];
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 /**

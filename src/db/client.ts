@@ -3,6 +3,7 @@
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
+import { isLoopbackDatabase } from "../lib/loopback.ts";
 import * as schema from "./schema.ts";
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -50,13 +51,4 @@ function useLocalRelayIfAsked(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">)
   neonConfig.forceDisablePgSSL = true;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
-}
-
-export function isLoopbackDatabase(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
-    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
 }

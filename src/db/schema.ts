@@ -1,5 +1,9 @@
-// The spec's four tables. Enumerations are CHECK constraints (not Postgres enums) so the
-// database refuses bad rows exactly as the spec's SQL describes, and stays easy to extend.
+// The schema: the spec's four tables (feature_flags, system_status, maintenance_windows,
+// health_check_logs, as its "Database Schema" section gives them) and the eight this
+// service adds (rollout plans, the audit log, incident timelines and their archive, daily
+// roll-ups, alert rules, their state and the alert outbox). Enumerations are CHECK
+// constraints (not Postgres enums) so the database refuses bad rows exactly as the spec's
+// SQL describes, and stays easy to extend.
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 

@@ -1,5 +1,5 @@
-// Flag evaluation, in memory: the spec's order (disabled, user allow-list, customer
-// allow-list, rollout). is_feature_enabled() in SQL answers exactly the same.
+// Flag evaluation, in memory: the spec's order (disabled, user whitelist, customer
+// whitelist, rollout). is_feature_enabled() in SQL answers exactly the same.
 import { bucketFrom, saltState } from "./bucket.ts";
 
 export interface EvaluationContext {
@@ -25,7 +25,7 @@ export interface FlagRules {
   salt: string;
 }
 
-/** A flag prepared for repeated evaluation: allow-lists as sets, the salt pre-hashed. */
+/** A flag prepared for repeated evaluation: whitelists as sets, the salt pre-hashed. */
 export interface CompiledFlag {
   key: string;
   enabled: boolean;

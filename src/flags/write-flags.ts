@@ -148,10 +148,10 @@ export async function deleteFeatureFlag(db: Database, key: string, actorId: stri
 type ListColumn = "userIds" | "customerIds";
 
 /**
- * Adds or removes one id in an allow-list. The change is made by the UPDATE itself
+ * Adds or removes one id in an whitelist. The change is made by the UPDATE itself
  * (array_append / array_remove on the current row), so concurrent changes all land.
  */
-async function changeAllowList(
+async function changeWhitelist(
   db: Database,
   key: string,
   list: ListColumn,
@@ -186,10 +186,10 @@ async function changeAllowList(
 }
 
 export const addUserToWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
-  changeAllowList(db, key, "userIds", "add", userId, actorId);
+  changeWhitelist(db, key, "userIds", "add", userId, actorId);
 export const removeUserFromWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
-  changeAllowList(db, key, "userIds", "remove", userId, actorId);
+  changeWhitelist(db, key, "userIds", "remove", userId, actorId);
 export const addCustomerToWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
-  changeAllowList(db, key, "customerIds", "add", customerId, actorId);
+  changeWhitelist(db, key, "customerIds", "add", customerId, actorId);
 export const removeCustomerFromWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
-  changeAllowList(db, key, "customerIds", "remove", customerId, actorId);
+  changeWhitelist(db, key, "customerIds", "remove", customerId, actorId);

@@ -1,6 +1,6 @@
 // This service's evaluations in the OpenFeature Remote Evaluation Protocol's terms.
-// Reasons: an allow-list hit is TARGETING_MATCH, inside the rollout SPLIT, outside it
-// DEFAULT, a disabled flag DISABLED. Nothing about the allow-lists themselves is shown.
+// Reasons: an whitelist hit is TARGETING_MATCH, inside the rollout SPLIT, outside it
+// DEFAULT, a disabled flag DISABLED. Nothing about the whitelists themselves is shown.
 import type { CompiledFlag, EvaluationContext, FlagEvaluation } from "../flags/evaluate.ts";
 import { evaluateFlag } from "../flags/evaluate.ts";
 

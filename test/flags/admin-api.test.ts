@@ -179,7 +179,7 @@ describe("validation", () => {
   });
 });
 
-describe("allow-lists", () => {
+describe("whitelists", () => {
   const user = "cccccccc-0000-4000-8000-000000000001";
   const customer = "dddddddd-0000-4000-8000-000000000001";
 

@@ -55,14 +55,14 @@ describe("bucket hash", () => {
 });
 
 describe("evaluation order (the spec's algorithm)", () => {
-  it("is off for everyone when disabled, even allow-listed ids", () => {
+  it("is off for everyone when disabled, even whitelisted ids", () => {
     expect(evaluateFlag(flag({ enabled: false, rolloutPercentage: 100, userIds: [USER] }), { userId: USER })).toMatchObject({
       enabled: false,
       reason: "disabled",
     });
   });
 
-  it("turns the feature on for an allow-listed user, then customer, whatever the rollout", () => {
+  it("turns the feature on for an whitelisted user, then customer, whatever the rollout", () => {
     const compiled = flag({ rolloutPercentage: 0, userIds: [USER], customerIds: [CUSTOMER] });
     expect(evaluateFlag(compiled, { userId: USER, customerId: CUSTOMER })).toMatchObject({ enabled: true, reason: "whitelist_user" });
     expect(evaluateFlag(compiled, { customerId: CUSTOMER })).toMatchObject({ enabled: true, reason: "whitelist_customer" });

@@ -123,7 +123,7 @@ add({
   mentions: "already exists",
 });
 
-// Allow-lists, check, rollouts
+// Whitelists, check, rollouts
 bodyCases("POST", "/api/admin/flags/portal_existing/users", { userId: "11111111-1111-4111-8111-111111111111" });
 bodyCases("POST", "/api/admin/flags/portal_existing/customers", { customerId: "11111111-1111-4111-8111-111111111111" });
 for (const id of ["not-a-uuid", "11111111-1111-4111-8111-11111111111", "11111111-1111-4111-8111-1111111111111", "' OR 1=1 --", "../../etc/passwd", "", 1234]) {

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { isLoopbackDatabase } from "../../src/db/client.ts";
+import { isLoopbackDatabase, isLoopbackHost } from "../../src/lib/loopback.ts";
 import type { Env } from "../../src/env.ts";
 import wranglerConfig from "../../wrangler.toml?raw";
 import { callWorker, harness } from "../support/harness.ts";
@@ -103,6 +103,10 @@ describe("the local relay switch", () => {
     expect(isLoopbackDatabase("postgresql://postgres@localhost/x")).toBe(true);
     expect(isLoopbackDatabase("postgresql://u:p@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require")).toBe(false);
     expect(isLoopbackDatabase("not a url")).toBe(false);
+    // One rule, shared with the relay (which decides what it may reach).
+    expect(isLoopbackHost("[::1]")).toBe(true);
+    expect(isLoopbackHost("127.0.0.1.evil.example")).toBe(false);
+    expect(isLoopbackHost("127.0.0.1:5432")).toBe(false);
   });
 
   it("is never part of the deployed configuration", () => {

@@ -97,7 +97,7 @@ describe("OFREP single-flag evaluation", () => {
     }
   });
 
-  it("never reveals the allow-lists", async () => {
+  it("never reveals the whitelists", async () => {
     const single = await ofrep("/ofrep/v1/evaluate/flags/portal_ai_chat", { context: { targetingKey: VIP } });
     const bulk = await ofrep("/ofrep/v1/evaluate/flags", { context: { targetingKey: VIP } });
     for (const text of [JSON.stringify(single.body), JSON.stringify(bulk.body)]) {

@@ -1,9 +1,9 @@
 // Admin routes for gradual rollouts.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env.ts";
-import { success } from "../../http/envelope.ts";
-import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
-import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "../rollouts.ts";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
+import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "./rollouts.ts";
 import { Flag, KeyParam, RolloutBody } from "./schemas.ts";
 
 const tags = ["Admin: rollouts"];

@@ -7,7 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { bearerToken, cachedTokens, matchToken, parseClientTokens } from "../auth/tokens.ts";
 import type { AppEnv } from "../env.ts";
 import { loadCompiledFlag, loadCompiledFlags } from "../flags/read-flags.ts";
-import { FlagKey } from "../flags/routes/schemas.ts";
+import { FlagKey } from "../flags/schemas.ts";
 import { matchesEtag, strongEtag } from "../http/etag.ts";
 import { Text } from "../http/input.ts";
 import { notModified, tooManyRequests } from "../http/openapi.ts";

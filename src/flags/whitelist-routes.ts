@@ -1,20 +1,20 @@
-// Admin routes for the allow-lists: users and customers who always get the feature.
+// Admin routes for the whitelists: users and customers who always get the feature.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env.ts";
-import { success } from "../../http/envelope.ts";
-import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
-import { addCustomerToWhitelist, addUserToWhitelist, removeCustomerFromWhitelist, removeUserFromWhitelist } from "../write-flags.ts";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
+import { addCustomerToWhitelist, addUserToWhitelist, removeCustomerFromWhitelist, removeUserFromWhitelist } from "./write-flags.ts";
 import { CustomerBody, Flag, KeyCustomerParam, KeyParam, KeyUserParam, UserBody } from "./schemas.ts";
 
 const tags = ["Admin: flags"];
 const security = [{ adminToken: [] }];
 const responses = {
-  200: jsonContent(successEnvelope(Flag, "FlagAllowListChanged"), "The flag after the change (a warning says when nothing changed)"),
+  200: jsonContent(successEnvelope(Flag, "FlagWhitelistChanged"), "The flag after the change (a warning says when nothing changed)"),
   404: errorResponse("No flag with that key"),
   ...adminErrors,
 };
 
-export const allowListRoutes = new OpenAPIHono<AppEnv>()
+export const whitelistRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
       method: "post",

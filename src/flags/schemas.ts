@@ -1,7 +1,7 @@
 // The flag API's shapes, declared once: they validate requests and document the API.
 import { z } from "@hono/zod-openapi";
-import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../../db/schema.ts";
-import { JsonObject, Text } from "../../http/input.ts";
+import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../db/schema.ts";
+import { JsonObject, Text } from "../http/input.ts";
 
 export const FlagKey = z
   .string()
@@ -45,8 +45,8 @@ export const FlagPatchBody = z
   .refine((patch) => Object.keys(patch).length > 0, { message: "give at least one field to change" })
   .openapi("FlagPatch");
 
-export const UserBody = z.strictObject({ userId: Id }).openapi("AllowListUser");
-export const CustomerBody = z.strictObject({ customerId: Id }).openapi("AllowListCustomer");
+export const UserBody = z.strictObject({ userId: Id }).openapi("WhitelistUser");
+export const CustomerBody = z.strictObject({ customerId: Id }).openapi("WhitelistCustomer");
 export const CheckBody = z.strictObject({ userId: Id.optional(), customerId: Id.optional() }).openapi("FlagCheckContext");
 
 export const RolloutBody = z

@@ -1,11 +1,11 @@
 // Admin routes for the flags themselves: list, create, read, change, delete, check, stale.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../../env.ts";
-import { success } from "../../http/envelope.ts";
-import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../../http/openapi.ts";
-import { flagHygiene } from "../hygiene.ts";
-import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "../read-flags.ts";
-import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "../write-flags.ts";
+import type { AppEnv } from "../env.ts";
+import { success } from "../http/envelope.ts";
+import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
+import { flagHygiene } from "./hygiene.ts";
+import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "./read-flags.ts";
+import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "./write-flags.ts";
 import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas.ts";
 
 const tags = ["Admin: flags"];
