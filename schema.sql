@@ -105,7 +105,7 @@ CREATE TABLE maintenance_windows (
   -- The components the window takes down, when named; null means what the two flags imply.
   components      text[]
                   CONSTRAINT maintenance_windows_components_check
-                  CHECK (components IS NULL OR (cardinality(components) > 0 AND components <@ ARRAY['api', 'database', 'stripe', 'twilio', 'email', 'portal', 'crm']::text[])),
+                  CHECK (components IS NULL OR (cardinality(components) > 0 AND array_to_string(components, ',') ~ '^[a-z][a-z0-9_]{1,31}(,[a-z][a-z0-9_]{1,31})*$')),
   CONSTRAINT maintenance_windows_schedule_check CHECK (scheduled_end > scheduled_start)
 );
 CREATE INDEX maintenance_windows_status_start_idx ON maintenance_windows (status, scheduled_start);
@@ -116,9 +116,10 @@ CREATE TABLE system_status (
   status      text NOT NULL
               CONSTRAINT system_status_status_check
               CHECK (status IN ('operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance')),
+  -- Which components exist is the registry's (src/components/registry.ts); here, their form.
   component   text NOT NULL
               CONSTRAINT system_status_component_check
-              CHECK (component IN ('api', 'database', 'stripe', 'twilio', 'email', 'portal', 'crm')),
+              CHECK (component ~ '^[a-z][a-z0-9_]{1,31}$'),
   message     text,
   started_at  timestamptz NOT NULL DEFAULT now(),
   resolved_at timestamptz,

@@ -1,38 +1,71 @@
+import { resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import type { Plugin } from "vite";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+const SIXTH_COMPONENT_TEST = "test/components/sixth-component.test.ts";
+
+/** A project that runs inside workerd, against the real chain started by the global setup. */
+function workersProject(name: string, test: { include: string[]; exclude?: string[] }, plugins: Plugin[] = []): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      ...plugins,
+      cloudflareTest(({ inject }) => {
+        const harness = inject("harness");
+        return {
+          wrangler: { configPath: "./wrangler.toml" },
+          miniflare: {
+            bindings: {
+              HARNESS_CONTROL_URL: harness.controlUrl,
+              HARNESS_VENDORS_URL: harness.vendorsUrl,
+              HARNESS_POSTGRES: harness.postgres,
+              LOCAL_PG_RELAY: harness.relay,
+              // Runs per route of the generated-input property test (more for a deeper run).
+              PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "25",
+            },
+          },
+        };
+      }),
+    ],
+    test: {
+      name,
+      globalSetup: ["./test/support/global-setup.ts"],
+      ...test,
+      testTimeout: 20_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
+
+/**
+ * Builds the Worker with one more component in src/components/registry.ts: the registered
+ * list passes through test/components/registry-with-maps.ts. This is the one-file change
+ * that adds a component, made by the build rather than by a module mock (which workerd's
+ * test runtime does not support).
+ */
+function registryWithSixthComponent(): Plugin {
+  const registry = resolve("src/components/registry.ts");
+  const extension = resolve("test/components/registry-with-maps.ts");
+  return {
+    name: "registry-with-sixth-component",
+    enforce: "pre",
+    transform(code, id) {
+      if (id.split("?")[0] !== registry) return null;
+      const declaration = /export const COMPONENTS\b/;
+      if (!declaration.test(code)) throw new Error("registry-with-sixth-component: src/components/registry.ts no longer declares COMPONENTS");
+      return `${code.replace(declaration, "const REGISTERED")}
+import { withMaps } from ${JSON.stringify(extension)};
+export const COMPONENTS = withMaps(REGISTERED);
+`;
+    },
+  };
+}
 
 export default defineConfig({
   test: {
     projects: [
-      {
-        // Everything that runs inside workerd, against the real chain started by the global setup.
-        plugins: [
-          cloudflareTest(({ inject }) => {
-            const harness = inject("harness");
-            return {
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  HARNESS_CONTROL_URL: harness.controlUrl,
-                  HARNESS_VENDORS_URL: harness.vendorsUrl,
-                  HARNESS_POSTGRES: harness.postgres,
-                  LOCAL_PG_RELAY: harness.relay,
-                  // Runs per route of the generated-input property test (more for a deeper run).
-                  PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "25",
-                },
-              },
-            };
-          }),
-        ],
-        test: {
-          name: "workers",
-          globalSetup: ["./test/support/global-setup.ts"],
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/outside/**"],
-          testTimeout: 20_000,
-          hookTimeout: 60_000,
-        },
-      },
+      workersProject("workers", { include: ["test/**/*.test.ts"], exclude: ["test/outside/**", SIXTH_COMPONENT_TEST] }),
+      workersProject("sixth-component", { include: [SIXTH_COMPONENT_TEST] }, [registryWithSixthComponent()]),
       {
         // The clients people already use (Chromium, the OpenFeature web SDK, Statuspage
         // clients, feed and calendar parsers, OpenAPI tooling), in Node, against one

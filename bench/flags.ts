@@ -8,6 +8,7 @@ import unleashClientModule from "unleash-client/lib/client.js";
 import { defaultStrategies } from "unleash-client/lib/strategy/index.js";
 import { EventEmitter } from "node:events";
 import { compileFlag, evaluateFlag } from "../src/flags/evaluate.ts";
+import { renderFlagTable } from "./report.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 const FLAGS = 50;
@@ -148,25 +149,11 @@ const [perRequest, ...results] = measure([
   { name: "unleash-client", run: unleashRun },
   { name: "@growthbook/growthbook", run: growthbookRun },
 ]);
-const baseline = results[0]!.evaluationsPerSecond;
-
-const table = [
-  "| evaluator | evaluations/s (median) | relative to this project | share enabled |",
-  "| --- | ---: | ---: | ---: |",
-  ...results.map(
-    (r) =>
-      `| ${r.name} | ${r.evaluationsPerSecond.toLocaleString("en-US")} | ${(r.evaluationsPerSecond / baseline).toFixed(2)}× | ${(r.enabledShare * 100).toFixed(1)} % |`,
-  ),
-  "",
-  `getEnabledFeatures for ${FLAGS} flags: ${Math.round(perRequest!.evaluationsPerSecond / FLAGS).toLocaleString("en-US")} requests/s, ${((FLAGS / perRequest!.evaluationsPerSecond) * 1e6).toFixed(1)} µs each`,
-  "",
-  `${FLAGS} flags × ${USERS.toLocaleString("en-US")} users, median of ${ROUNDS} rounds, Node ${process.version}.`,
-].join("\n");
-export const flagsBench = { flags: FLAGS, users: USERS, rounds: ROUNDS, results, perRequest, table };
+export const flagsBench = { flags: FLAGS, users: USERS, rounds: ROUNDS, results, perRequest: perRequest! };
 
 // Run on its own (npm run bench:flags), print and keep the figures.
 if (import.meta.main) {
-  console.log(table);
+  console.log(renderFlagTable(flagsBench));
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/flags.json", JSON.stringify({ date: new Date().toISOString(), ...flagsBench }, null, 2));
 }

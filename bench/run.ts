@@ -1,11 +1,14 @@
 // npm run bench — one run, side by side, ratios against baselines measured in the same run
-// (this machine is noisy). Writes bench/results.json and bench/results.md and prints the table.
-//   BENCH_QUICK=1 (or --quick): short rounds, for CI; the figures are for reading, not gates.
+// (this machine is noisy). Prints the report (bench/report.ts). A full run writes
+// bench/results.json (committed) and the generated part of docs/benchmarks.md.
+//   BENCH_QUICK=1 (or --quick): short rounds, for CI; written to bench/results/quick.json
+//   only, the figures for reading, not gates.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { renderReport, withReport, type BenchResults } from "./report.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 if (quick) process.env.BENCH_QUICK = "1";
@@ -65,13 +68,7 @@ async function stopServer(server: Server): Promise<void> {
   rmSync(server.dataDir, { recursive: true, force: true });
 }
 
-interface HttpFigure {
-  name: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
+type HttpFigure = Omit<BenchResults["http"][number], "throughputRatio" | "p50Ratio">;
 
 async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<HttpFigure> {
   const runs: autocannon.Result[] = [];
@@ -96,7 +93,7 @@ function processGroupRssMb(pid: number): number {
   );
 }
 
-const results: Record<string, unknown> = {
+const results: Partial<BenchResults> = {
   date: new Date().toISOString(),
   quick,
   rounds: ROUNDS,
@@ -125,7 +122,7 @@ results.bundle = bundle;
 // Flags, in memory.
 log("flag evaluation");
 const { flagsBench } = await import("./flags.ts");
-results.flags = { results: flagsBench.results, perRequest: flagsBench.perRequest, users: flagsBench.users, flags: flagsBench.flags };
+results.flags = { results: flagsBench.results, perRequest: flagsBench.perRequest, users: flagsBench.users, flags: flagsBench.flags, rounds: flagsBench.rounds };
 
 // HTTP: limiter on (never refusing) with the edge cache; limiter off with cache; both off.
 const figures: HttpFigure[] = [];
@@ -144,7 +141,7 @@ try {
   await stopServer(unlimited);
 }
 const uncached = await startServer("uncached", { RATE_LIMIT: "off", EDGE_CACHE: "off" });
-let probe: { latenciesMs: number[]; wallMs: number; ratio: number } | undefined;
+let probe: BenchResults["probeRound"] | undefined;
 try {
   figures.push(await measure("/api/portal/status, no cache (1 database round trip)", `${uncached.base}/api/portal/status`));
   // A probe round with the three fake vendors at set latencies, against the slowest one.
@@ -181,7 +178,7 @@ results.limiterCost = {
 
 // Exactness and load, with the spec's limits (60 a minute per client).
 const real = await startServer("spec-limits", {});
-let load: Record<string, unknown> = {};
+let load: BenchResults["load"] | undefined;
 try {
   const burst = await Promise.all(
     Array.from({ length: 200 }, () => fetch(`${real.base}/api/portal/status`, { headers: { "cf-connecting-ip": "198.51.100.200" } }).then((r) => r.status)),
@@ -245,28 +242,15 @@ try {
   await stopServer(real);
 }
 
-const f = (n: number) => n.toLocaleString("en-US");
-const http = results.http as (HttpFigure & { throughputRatio: number; p50Ratio: number })[];
-const table = [
-  `### HTTP (wrangler dev / workerd, ${CONNECTIONS} connections, median of ${ROUNDS} × ${SECONDS} s)`,
-  "",
-  "| route | req/s | vs bare | p50 ms | p99 ms | p50 vs bare |",
-  "| --- | ---: | ---: | ---: | ---: | ---: |",
-  ...http.map((h) => `| ${h.name} | ${f(h.requestsPerSecond)} | ${h.throughputRatio.toFixed(2)}× | ${h.p50} | ${h.p99} | ${h.p50Ratio.toFixed(2)}× |`),
-  "",
-  `Rate limiter in the path (cached /status): ${(results.limiterCost as any).requestsPerSecondRatio.toFixed(2)}× the throughput without it (p50 ${(results.limiterCost as any).p50WithMs} ms vs ${(results.limiterCost as any).p50WithoutMs} ms). Burst of 200 concurrent requests from one client: ${(results.burst as any).admitted} admitted of 60 allowed, ${(results.burst as any).refused} refused, ${(results.burst as any).other} other.`,
-  "",
-  `Probe round with vendors at 120/240/360 ms: ${probe?.wallMs} ms wall, ${probe?.ratio.toFixed(2)}× the slowest probe (1.00 = perfectly parallel).`,
-  "",
-  `Load: ${load.seconds} s at ${f(load.requestsPerSecond as number)} req/s from ${load.clients} client addresses: ${f(load.total as number)} requests, ${f(load.status200 as number)} × 200, ${f(load.status429 as number)} × 429, ${load.status5xx} × 5xx, ${load.errors} errors; admitted ${load.admittedPerClient} per client against an allowance of ${load.allowancePerClient} (60 + 1/s); memory of the dev processes ${load.rssBeforeMb} MB → ${load.rssAfterMb} MB.`,
-  "",
-  "### Flag evaluation (in memory, Node)",
-  "",
-  flagsBench.table,
-  "",
-  `### Bundle: ${bundle.totalKiB} KiB, ${bundle.gzipKiB} KiB gzip; cold start ${bundle.startupActiveMs} ms of CPU (wrangler check startup, local workerd)`,
-].join("\n");
-writeFileSync("bench/results.json", JSON.stringify(results, null, 2));
-writeFileSync("bench/results.md", `${table}\n`);
-console.log(table);
+const complete = results as BenchResults;
+const report = renderReport(complete);
+if (quick) {
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/quick.json", JSON.stringify(complete, null, 2));
+} else {
+  writeFileSync("bench/results.json", `${JSON.stringify(complete, null, 2)}\n`);
+  writeFileSync("docs/benchmarks.md", withReport(readFileSync("docs/benchmarks.md", "utf8"), complete));
+  log("wrote bench/results.json and docs/benchmarks.md");
+}
+console.log(report);
 process.exit(0);

@@ -2,7 +2,6 @@
 import { createApp } from "./app.ts";
 import { runScheduled } from "./cron/scheduled.ts";
 import type { Env } from "./env.ts";
-import { setLogLevel } from "./lib/log.ts";
 
 export { RateLimiter } from "./edge/rate-limiter-object.ts";
 export { OutageBuffer } from "./outage/outage-buffer.ts";
@@ -12,7 +11,6 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    setLogLevel(env.LOG_LEVEL);
     ctx.waitUntil(runScheduled(controller.cron, env, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;

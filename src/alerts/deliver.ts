@@ -5,7 +5,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { alertNotifications, type AlertNotification } from "../db/schema.ts";
-import type { Env } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 
@@ -14,20 +13,12 @@ export const LEASE_MS = 5 * 60_000;
 const SEND_TIMEOUT_MS = 5_000;
 const BATCH = 50;
 
+/** Where alerts go (config.alerts); a channel that is not set is skipped and logged. */
 export interface ChannelConfig {
-  webhookUrl?: string;
-  slackWebhookUrl?: string;
-  pagerdutyRoutingKey?: string;
+  webhookUrl?: string | undefined;
+  slackWebhookUrl?: string | undefined;
+  pagerdutyRoutingKey?: string | undefined;
   pagerdutyEventsUrl: string;
-}
-
-export function channelConfig(env: Env): ChannelConfig {
-  return {
-    webhookUrl: env.ALERT_WEBHOOK_URL || undefined,
-    slackWebhookUrl: env.ALERT_SLACK_WEBHOOK_URL || undefined,
-    pagerdutyRoutingKey: env.PAGERDUTY_ROUTING_KEY || undefined,
-    pagerdutyEventsUrl: env.PAGERDUTY_EVENTS_URL || "https://events.pagerduty.com/v2/enqueue",
-  };
 }
 
 /** Minutes to wait before attempt n+1: 1, 2, 4, 8, … capped at an hour. */

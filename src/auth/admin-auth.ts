@@ -9,7 +9,7 @@ const adminTokens = cachedTokens(parseAdminTokens);
 
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  const actor = token ? await matchToken(token, await adminTokens(c.env.ADMIN_TOKENS)) : null;
+  const actor = token ? await matchToken(token, await adminTokens(c.get("config").adminTokens)) : null;
   if (!actor) {
     c.header("WWW-Authenticate", 'Bearer realm="admin"');
     throw new ApiError(401, "UNAUTHORIZED", token ? "The bearer token is not valid" : "An admin bearer token is required");

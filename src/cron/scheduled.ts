@@ -8,18 +8,17 @@
 // notifications are delivered, and the jobs that need Postgres are skipped rather than
 // each waiting on a database that does not answer.
 import { openDatabase, type Database } from "../db/client.ts";
-import { positiveIntegerOr, type Env } from "../env.ts";
-import { deliverNotifications, channelConfig } from "../alerts/deliver.ts";
+import { ConfigError, configOf, type Config } from "../config.ts";
+import type { Env } from "../env.ts";
+import { deliverNotifications } from "../alerts/deliver.ts";
 import { evaluateAlerts } from "../alerts/evaluate-alerts.ts";
 import { reportPayload } from "../alerts/payloads.ts";
 import { alertNotifications } from "../db/schema.ts";
-import { flagHygiene } from "../flags/hygiene.ts";
 import { applyDueRolloutSteps } from "../flags/rollouts.ts";
 import { checkHealth } from "../health/check-health.ts";
 import { toRoundRecord } from "../health/record-checks.ts";
-import { thresholdsFromEnv } from "../health/thresholds.ts";
-import { applyAutoIncidents, autoIncidentPolicy } from "../incidents/auto-incidents.ts";
-import { logEvent } from "../lib/log.ts";
+import { applyAutoIncidents } from "../incidents/auto-incidents.ts";
+import { logEvent, setLogLevel } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
 import { applyMaintenanceTransitions } from "../maintenance/apply-transitions.ts";
 import { outageBuffer, type OutageBufferApi } from "../outage/buffer-client.ts";
@@ -35,7 +34,7 @@ export const WEEKLY = "0 9 * * 1";
 
 interface JobContext {
   db: Database;
-  env: Env;
+  config: Config;
   now: Date;
   fetch: typeof fetch;
   buffer: OutageBufferApi | null;
@@ -58,18 +57,16 @@ const duringOutage =
 
 class SkippedJob extends Error {}
 
-const logRetentionDays = (env: Env) => positiveIntegerOr(env.LOG_RETENTION_DAYS, 30);
-
 export const JOBS: Record<string, Record<string, Job>> = {
   [EVERY_MINUTE]: {
     // The same probes as /api/portal/health, all at once, kept in one INSERT (or in the
     // outage buffer when Postgres does not take it).
     health_checks: async (ctx) => {
-      const { db, env, now, fetch, buffer } = ctx;
-      const thresholds = thresholdsFromEnv(env);
-      const report = await checkHealth({ database: () => db, env, fetch, clock: Date.now, thresholds, requestStartedAt: Date.now() });
+      const { db, config, now, fetch, buffer } = ctx;
+      const { thresholds } = config;
+      const report = await checkHealth({ database: () => db, vendors: config.vendors, fetch, clock: Date.now, thresholds, requestStartedAt: Date.now() });
       const kept = await keepProbeRound(
-        { db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs, incidents: autoIncidentPolicy(env) },
+        { db, buffer, now, writeTimeoutMs: thresholds.database.unhealthyMs, incidents: config.autoIncidents },
         toRoundRecord(report, now),
       ).catch((error: unknown) => {
         if (error instanceof RoundLost) ctx.databaseDown = "unavailable";
@@ -78,15 +75,12 @@ export const JOBS: Record<string, Record<string, Job>> = {
       if (kept.database === "down") ctx.databaseDown = kept.reason;
       return { status: report.status, ...kept };
     },
-    outage_alert_delivery: duringOutage(async ({ buffer, env, now, fetch }) =>
-      buffer ? deliverBufferedNotifications(buffer, now, channelConfig(env), fetch) : "no outage buffer",
+    outage_alert_delivery: duringOutage(async ({ buffer, config, now, fetch }) =>
+      buffer ? deliverBufferedNotifications(buffer, now, config.alerts, fetch) : "no outage buffer",
     ),
-    auto_incidents: needsDatabase(({ db, env, now }) => {
-      const policy = autoIncidentPolicy(env);
-      return policy ? applyAutoIncidents(db, now, policy) : Promise.resolve("off");
-    }),
+    auto_incidents: needsDatabase(({ db, config, now }) => (config.autoIncidents ? applyAutoIncidents(db, now, config.autoIncidents) : Promise.resolve("off"))),
     alerts: needsDatabase(({ db, now }) => evaluateAlerts(db, now)),
-    alert_delivery: needsDatabase(({ db, env, now, fetch }) => deliverNotifications(db, now, channelConfig(env), fetch)),
+    alert_delivery: needsDatabase(({ db, config, now, fetch }) => deliverNotifications(db, now, config.alerts, fetch)),
     maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),
     rollout_steps: needsDatabase(({ db, now }) => applyDueRolloutSteps(db, now)),
     // Last: the rules' state after this run's evaluation, and the state the public sees.
@@ -94,13 +88,13 @@ export const JOBS: Record<string, Record<string, Job>> = {
   },
   [DAILY]: {
     // Roll up before deleting, so no day loses its figures.
-    daily_rollup: ({ db, env, now }) => rollUpDailyHealth(db, now, logRetentionDays(env)),
-    log_retention: ({ db, env, now }) => deleteExpiredLogs(db, now, logRetentionDays(env)),
-    incident_archive: ({ db, env, now }) => archiveResolvedIncidents(db, now, positiveIntegerOr(env.INCIDENT_RETENTION_DAYS, 90)),
+    daily_rollup: ({ db, config, now }) => rollUpDailyHealth(db, now, config.logRetentionDays),
+    log_retention: ({ db, config, now }) => deleteExpiredLogs(db, now, config.logRetentionDays),
+    incident_archive: ({ db, config, now }) => archiveResolvedIncidents(db, now, config.incidentRetentionDays),
   },
   [WEEKLY]: {
-    flag_audit: async ({ db, env, now }) => {
-      const audit = await flagAudit(db, now, flagHygiene(env));
+    flag_audit: async ({ db, config, now }) => {
+      const audit = await flagAudit(db, now, config.flags);
       const lines = flagAuditLines(audit);
       logEvent("info", "flag_audit", { lines, audit });
       // Sent through the outbox like alerts, to the chat and webhook channels.
@@ -131,8 +125,19 @@ export async function runScheduled(
 ): Promise<CronOutcome> {
   const jobs = schedules[cron] ?? {};
   const outcome: CronOutcome = { cron, results: {} };
-  const handle = openDatabase(env);
-  const ctx: JobContext = { db: handle.db, env, now, fetch: fetcher, buffer: outageBuffer(env) };
+  let config: Config;
+  try {
+    config = configOf(env);
+  } catch (error) {
+    // Nothing can run on a malformed configuration; the log names the setting.
+    const message = error instanceof ConfigError ? `configuration: ${error.message}` : sanitizeErrorMessage(error);
+    for (const name of Object.keys(jobs)) outcome.results[name] = { ok: false, error: message };
+    logEvent("error", "cron_run", { ...outcome, scheduledTime: now.toISOString(), known: cron in schedules });
+    return outcome;
+  }
+  setLogLevel(config.logLevel);
+  const handle = openDatabase({ DATABASE_URL: config.databaseUrl, LOCAL_PG_RELAY: env.LOCAL_PG_RELAY });
+  const ctx: JobContext = { db: handle.db, config, now, fetch: fetcher, buffer: outageBuffer(env.OUTAGE_BUFFER, config.databaseUrl) };
   try {
     for (const [name, job] of Object.entries(jobs)) {
       try {

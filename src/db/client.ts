@@ -2,7 +2,6 @@
 // the caller ends it after the response with ctx.waitUntil(close()).
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
-import type { Env } from "../env.ts";
 import { isLoopbackDatabase } from "../lib/loopback.ts";
 import * as schema from "./schema.ts";
 
@@ -20,9 +19,15 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">, options: { maxConnections?: number } = {}): DatabaseHandle {
+/** Where to connect: a connection string, and (dev and tests only) the local relay. */
+export interface DatabaseTarget {
+  DATABASE_URL: string | undefined;
+  LOCAL_PG_RELAY?: string | undefined;
+}
+
+export function openDatabase(env: DatabaseTarget, options: { maxConnections?: number } = {}): DatabaseHandle {
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
-  useLocalRelayIfAsked(env);
+  useLocalRelayIfAsked({ ...env, DATABASE_URL: env.DATABASE_URL });
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: options.maxConnections ?? 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its socket emits 'error'; without a listener that would
   // be thrown at the isolate. The query that uses it still reports its own failure.
@@ -43,7 +48,7 @@ export function openDatabase(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">, 
  * plain ws to a plain Postgres. The switch is guarded twice so production can never take
  * it: the relay must be configured, and the database must be on this machine.
  */
-function useLocalRelayIfAsked(env: Pick<Env, "DATABASE_URL" | "LOCAL_PG_RELAY">): void {
+function useLocalRelayIfAsked(env: DatabaseTarget & { DATABASE_URL: string }): void {
   const relay = env.LOCAL_PG_RELAY;
   if (!relay || !isLoopbackDatabase(env.DATABASE_URL)) return;
   neonConfig.wsProxy = (host, port) => `${relay}/v2?address=${host}:${port}`;

@@ -3,15 +3,20 @@
 // through DATABASE_READ_URL when it is configured — the read-only phs_reader role, which
 // privileges and row-level security stop from writing anything.
 import { createMiddleware } from "hono/factory";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { openDatabase, type DatabaseHandle } from "./client.ts";
 
 const WRITES = "/api/admin/";
 
+/** The connection string a request to `path` uses. */
+export function databaseUrlFor(path: string, config: Config): string | undefined {
+  return path.startsWith(WRITES) || !config.databaseReadUrl ? config.databaseUrl : config.databaseReadUrl;
+}
+
 export const databasePerRequest = createMiddleware<AppEnv>(async (c, next) => {
   let handle: DatabaseHandle | undefined;
-  const readOnly = !c.req.path.startsWith(WRITES);
-  const url = readOnly && c.env.DATABASE_READ_URL ? c.env.DATABASE_READ_URL : c.env.DATABASE_URL;
+  const url = databaseUrlFor(c.req.path, c.get("config"));
   c.set("database", () => {
     handle ??= openDatabase({ DATABASE_URL: url, LOCAL_PG_RELAY: c.env.LOCAL_PG_RELAY });
     return handle.db;

@@ -28,7 +28,7 @@ const documentConfig = (c?: Context<AppEnv>) => ({
     version: "v1",
     description: "Public health and status of the customer portal: component health, maintenance windows, feature flags and known issues.",
   },
-  servers: [{ url: c?.env.PUBLIC_URL?.replace(/\/+$/, "") || "/", description: "This service" }],
+  servers: [{ url: c?.get("config").publicUrl || "/", description: "This service" }],
   tags: TAGS,
 });
 

@@ -1,20 +1,26 @@
-// Edge caching of public answers with the Workers Cache API. Keys ignore the query string
-// and request headers; answers carry a strong ETag (If-None-Match → 304) and Age on hits.
-// A stored answer is fresh for `ttlSeconds`, then served stale while one background
-// refresh per isolate runs (for up to `staleWhileRevalidateSeconds` more).
+// Edge caching of public answers with the Workers Cache API. Each cached answer has a
+// producer — a function from what the answer depends on (configuration, a database, the
+// request's URL and headers) to a Response, built from the domain — which the route calls
+// on a miss and the background refresh calls when a stored copy has gone stale. Keys ignore
+// the query string and request headers (a policy's `variants` say when an answer depends
+// on one); answers carry a strong ETag (If-None-Match → 304) and Age on hits. A stored
+// answer is fresh for `ttlSeconds`, then served stale while one refresh per isolate runs
+// (for up to `staleWhileRevalidateSeconds` more).
 //
-// Answers built while the database is down come from the handlers themselves (the last
+// Answers built while the database is down come from the producers themselves (the last
 // known state with live probes, marked `Cache-Control: no-store`): they are kept only
 // briefly (DEGRADED_TTL_SECONDS) so recovery shows at once, keep their own Cache-Control,
 // and their Age keeps counting from when their data was read.
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { setMetric } from "hono/timing";
-import type { AppEnv } from "../env.ts";
+import type { Config } from "../config.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { databaseUrlFor } from "../db/middleware.ts";
+import type { AppEnv, Env } from "../env.ts";
+import { matchesEtag, strongEtag } from "../http/etag.ts";
+import { originCacheScope } from "../http/public-origin.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
-import { matchesEtag, strongEtag } from "../http/etag.ts";
-import { isInternal, markInternal } from "./internal-request.ts";
-import { originCacheScope } from "../http/public-origin.ts";
 
 export interface CachePolicy {
   /** Names the answer; the cache key is built from it, never from the request URL. */
@@ -26,20 +32,32 @@ export interface CachePolicy {
   /** Which statuses may be stored (a 503 health answer is, so outages do not multiply probes). */
   storable: (status: number) => boolean;
   /** When the answer depends on the request (e.g. Accept), which version it is, and all there are. */
-  variants?: { of: (c: Context<AppEnv>) => string; all: readonly string[] };
+  variants?: { of: (request: { url: string; headers: Headers }) => string; all: readonly string[] };
 }
+
+/** What a producer may use: never the request's Context, so a refresh can call it too. */
+export interface ProduceContext {
+  config: Config;
+  /** Bindings (the outage buffer, version metadata). */
+  env: Env;
+  database: () => Database;
+  /** When the answer was asked for (the api component reports the time since). */
+  requestStartedAt: number;
+  url: string;
+  headers: Headers;
+}
+
+export type Producer = (ctx: ProduceContext) => Promise<Response>;
 
 /** The cache names of every version of a policy's answer, for purging. */
 export function cacheNames(policy: CachePolicy): string[] {
   return policy.variants ? policy.variants.all.map((v) => `${policy.name}.${v}`) : [policy.name];
 }
 
-const cacheName = (c: Context<AppEnv>, policy: CachePolicy) => (policy.variants ? `${policy.name}.${policy.variants.of(c)}` : policy.name);
-
 const STORED_AT = "x-edge-stored-at";
 // Caches may refuse to keep error statuses; answers are stored as 200 with the real status here.
 const STATUS = "x-edge-status";
-// Set on answers the handler marked no-store (built while the database is down): the Age they had.
+// Set on answers the producer marked no-store (built while the database is down): the Age they had.
 const DEGRADED_AGE = "x-edge-degraded-age";
 const INTERNAL_HEADERS = [STORED_AT, STATUS, DEGRADED_AGE];
 /** How long an answer built from the last known state is reused at the edge. */
@@ -77,9 +95,10 @@ export function forgetMemoryCache(): void {
 }
 
 export function cacheKey(c: Context<AppEnv>, name: string): Request {
+  const config = c.get("config");
   // The deployed version is part of the key so a new deployment never serves old shapes,
   // and so is the origin when answers are built from the request's (PUBLIC_URL unset).
-  return cacheKeyFor(c.env.CACHE_NAMESPACE || c.env.CF_VERSION_METADATA?.id || "local", name, originCacheScope(c.env, c.req.url));
+  return cacheKeyFor(config.cacheNamespace || c.env.CF_VERSION_METADATA?.id || "local", name, originCacheScope(config.publicUrl, c.req.url));
 }
 
 export function cacheKeyFor(namespace: string, name: string, origin = ""): Request {
@@ -90,65 +109,74 @@ export function cacheKeyFor(namespace: string, name: string, origin = ""): Reque
 /** The header recording when an answer was stored; its age decides fresh or stale. */
 export const STORED_AT_HEADER = STORED_AT;
 
-type Fetcher = (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Response | Promise<Response>;
-/** The application itself, for background refreshes (given lazily: it is still being built). */
-export type AppRef = () => { fetch: Fetcher };
-
-/**
- * `app` is the application itself: a stale answer is refreshed in the background by a
- * request the Worker sends itself, marked internal so it skips the lookup and stores.
- */
-export function edgeCache(policy: CachePolicy, app: AppRef): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.env.EDGE_CACHE === "off" || (c.req.method !== "GET" && c.req.method !== "HEAD")) {
-      await next();
-      return;
-    }
-    const cache = caches.default;
-    const name = cacheName(c, policy);
-    const key = cacheKey(c, name);
-    const now = Date.now();
-
-    const internal = isInternal(c.req.raw.headers);
-    let hit = internal ? undefined : recall(key.url);
-    if (!hit && !internal) {
-      hit = await cache.match(key).catch(() => undefined);
-      if (hit) {
-        const copy = hit.clone();
-        remember(key.url, await copy.arrayBuffer(), copy.headers);
-      }
-    }
-    if (hit) {
-      const age = Math.max(0, Math.floor((now - Number(hit.headers.get(STORED_AT) ?? now)) / 1000));
-      const degraded = hit.headers.has(DEGRADED_AGE);
-      const stale = age >= (degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds);
-      if (stale && !refreshing.has(key.url)) {
-        refreshing.add(key.url);
-        const headers = new Headers();
-        markInternal(headers);
-        const refresh = Promise.resolve(app().fetch(new Request(c.req.url, { headers }), c.env, c.executionCtx as unknown as ExecutionContext))
-          .then((response) => response.body?.cancel())
-          .catch((error: unknown) =>
-            logEvent("warn", "cache_refresh_failed", { requestId: c.get("requestId"), cache: policy.name, message: sanitizeErrorMessage(error) }),
-          )
-          .finally(() => refreshing.delete(key.url));
-        c.executionCtx.waitUntil(refresh);
-      }
-      setMetric(c, "cache", stale ? "stale" : "hit");
-      return answer(c, hit, policy, age);
-    }
-
-    setMetric(c, "cache", "miss");
-    await next();
-    // After next() the response is replaced by assigning c.res (Hono ignores a returned one).
-    if (policy.storable(c.res.status)) {
-      const stored = await store(c, policy, key, c.res);
-      c.res = answer(c, stored, policy, 0);
-    }
+/** The producer's context for this request. */
+export function produceContext(c: Context<AppEnv>): ProduceContext {
+  return {
+    config: c.get("config"),
+    env: c.env,
+    database: c.get("database"),
+    requestStartedAt: c.get("requestStartedAt"),
+    url: c.req.url,
+    headers: c.req.raw.headers,
   };
 }
 
-async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, response: Response): Promise<Response> {
+/** Answers from the edge cache when it can, else from the producer (storing what it may). */
+export async function serveCached(c: Context<AppEnv>, policy: CachePolicy, produce: Producer): Promise<Response> {
+  const ctx = produceContext(c);
+  if (!ctx.config.edgeCache || (c.req.method !== "GET" && c.req.method !== "HEAD")) return produce(ctx);
+  const name = policy.variants ? `${policy.name}.${policy.variants.of(ctx)}` : policy.name;
+  const key = cacheKey(c, name);
+  const now = Date.now();
+
+  let hit = recall(key.url);
+  if (!hit) {
+    hit = await caches.default.match(key).catch(() => undefined);
+    if (hit) {
+      const copy = hit.clone();
+      remember(key.url, await copy.arrayBuffer(), copy.headers);
+    }
+  }
+  if (hit) {
+    const age = Math.max(0, Math.floor((now - Number(hit.headers.get(STORED_AT) ?? now)) / 1000));
+    const degraded = hit.headers.has(DEGRADED_AGE);
+    const stale = age >= (degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds);
+    if (stale && !refreshing.has(key.url)) {
+      refreshing.add(key.url);
+      c.executionCtx.waitUntil(refresh(c, policy, key, produce).finally(() => refreshing.delete(key.url)));
+    }
+    setMetric(c, "cache", stale ? "stale" : "hit");
+    return answer(c, hit, policy, age);
+  }
+
+  setMetric(c, "cache", "miss");
+  const produced = await produce(ctx);
+  if (!policy.storable(produced.status)) return produced;
+  const stored = await store(policy, key, produced, (work) => c.executionCtx.waitUntil(work));
+  return answer(c, stored, policy, 0);
+}
+
+/** Produces the answer again, off the request's path, with a database of its own. */
+async function refresh(c: Context<AppEnv>, policy: CachePolicy, key: Request, produce: Producer): Promise<void> {
+  const config = c.get("config");
+  const url = databaseUrlFor(c.req.path, config);
+  let handle: ReturnType<typeof openDatabase> | undefined;
+  const database = () => {
+    handle ??= openDatabase({ DATABASE_URL: url, LOCAL_PG_RELAY: c.env.LOCAL_PG_RELAY });
+    return handle.db;
+  };
+  try {
+    const produced = await produce({ config, env: c.env, database, requestStartedAt: Date.now(), url: c.req.url, headers: c.req.raw.headers });
+    if (policy.storable(produced.status)) await store(policy, key, produced, (work) => c.executionCtx.waitUntil(work));
+    else await produced.body?.cancel();
+  } catch (error) {
+    logEvent("warn", "cache_refresh_failed", { requestId: c.get("requestId"), cache: policy.name, message: sanitizeErrorMessage(error) });
+  } finally {
+    if (handle) await handle.close();
+  }
+}
+
+async function store(policy: CachePolicy, key: Request, response: Response, waitUntil: (work: Promise<unknown>) => void): Promise<Response> {
   const body = await response.text();
   const headers = new Headers(response.headers);
   const now = Date.now();
@@ -162,7 +190,7 @@ async function store(c: Context<AppEnv>, policy: CachePolicy, key: Request, resp
   headers.set("Cache-Control", `public, max-age=${degraded ? DEGRADED_TTL_SECONDS : policy.ttlSeconds + policy.staleWhileRevalidateSeconds}`);
   const stored = new Response(body, { status: 200, headers });
   remember(key.url, new TextEncoder().encode(body).buffer as ArrayBuffer, headers);
-  c.executionCtx.waitUntil(
+  waitUntil(
     caches.default
       .put(key, stored.clone())
       .catch((error: unknown) => logEvent("warn", "cache_put_failed", { cache: policy.name, message: sanitizeErrorMessage(error) })),

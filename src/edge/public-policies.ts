@@ -1,9 +1,10 @@
 // How long public answers are kept at the edge and what clients are told. Freshness
 // bound: the location that served an admin's write purges at once; every other location
 // serves the previous answer for at most ttl + stale-while-revalidate seconds.
-import { cacheNames, type CachePolicy } from "./edge-cache.ts";
+import { componentIds } from "../components/components.ts";
 import { wantsHealthJson } from "../health/health-json.ts";
 import { LAST_KNOWN_MAX_AGE_MS } from "../outage/last-known.ts";
+import type { CachePolicy } from "./edge-cache.ts";
 
 export const STATUS_CACHE: CachePolicy = {
   name: "status",
@@ -24,7 +25,7 @@ export const HEALTH_CACHE: CachePolicy = {
   // An outage answer is kept too, so a burst of monitors does not become a burst of vendor calls.
   storable: (status) => status === 200 || status === 503,
   // The IETF health+json form is a different answer from the same URL.
-  variants: { of: (c) => (wantsHealthJson(c.req.header("accept")) ? "health-json" : "json"), all: ["json", "health-json"] },
+  variants: { of: (request) => (wantsHealthJson(request.headers.get("accept") ?? undefined) ? "health-json" : "json"), all: ["json", "health-json"] },
 };
 
 /** The status page and the formats built on it: like /status, keyed by what they are. */
@@ -32,21 +33,7 @@ export function pageCache(name: string, variants?: CachePolicy["variants"]): Cac
   return { ...STATUS_CACHE, name, variants };
 }
 
-export const PAGE_CACHE_NAMES = [
-  "page",
-  "v2.summary",
-  "v2.status",
-  "v2.components",
-  "v2.incidents",
-  "v2.incidents-unresolved",
-  "v2.maintenances",
-  "v2.maintenances-upcoming",
-  "v2.maintenances-active",
-  "feed.rss",
-  "feed.atom",
-  "maintenance.ics",
-];
-
-export const BADGE_VARIANTS = ["overall", "api", "database", "stripe", "twilio", "email", "portal", "crm"] as const;
-
-export const PUBLIC_CACHES = [...cacheNames(STATUS_CACHE), ...cacheNames(HEALTH_CACHE), ...PAGE_CACHE_NAMES, ...BADGE_VARIANTS.map((v) => `badge.${v}`)];
+/** The badge's versions: the overall state, and each component's. */
+export function badgeVariants(): string[] {
+  return ["overall", ...componentIds()];
+}

@@ -2,10 +2,16 @@
 // admin sees the change at once. Other locations converge within the cache TTLs.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { purge } from "./edge-cache.ts";
-import { PUBLIC_CACHES } from "./public-policies.ts";
+import { statusPageCaches } from "../status-page/routes.tsx";
+import { cacheNames, purge } from "./edge-cache.ts";
+import { HEALTH_CACHE, STATUS_CACHE } from "./public-policies.ts";
+
+/** Every cached public answer, every version of each. */
+export function publicCaches(): string[] {
+  return [STATUS_CACHE, HEALTH_CACHE, ...statusPageCaches()].flatMap(cacheNames);
+}
 
 export const purgeOnWrite = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.res.status < 400) await purge(c, PUBLIC_CACHES);
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.res.status < 400) await purge(c, publicCaches());
 });

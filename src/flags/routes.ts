@@ -3,7 +3,6 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
-import { flagHygiene } from "./hygiene.ts";
 import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "./read-flags.ts";
 import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "./write-flags.ts";
 import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas.ts";
@@ -36,7 +35,7 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
       description: "Flags enabled at 100 % for at least STALE_FLAG_DAYS days (default 14): the spec says to remove them.",
       responses: { 200: jsonContent(successEnvelope(z.array(Flag), "StaleFlagList"), "Stale flags, longest-stale first"), ...adminErrors },
     }),
-    async (c) => c.json(success(await listStaleFlags(c.get("database")(), new Date(), flagHygiene(c.env).staleDays)), 200),
+    async (c) => c.json(success(await listStaleFlags(c.get("database")(), new Date(), c.get("config").flags.staleDays)), 200),
   )
   .openapi(
     createRoute({
@@ -54,7 +53,7 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const flag = await createFeatureFlag(c.get("database")(), c.req.valid("json"), c.get("actorId"), { flagLimit: flagHygiene(c.env).flagLimit });
+      const flag = await createFeatureFlag(c.get("database")(), c.req.valid("json"), c.get("actorId"), { flagLimit: c.get("config").flags.limit });
       return c.json(success(flag), 201);
     },
   )

@@ -1,14 +1,16 @@
-// One round of health checks: the database and the three vendors, all at once.
-// The database probe is the lastIncident query itself, so /health costs one round trip.
+// One round of health checks: every probed component of the registry, all at once — the
+// Worker itself, the database, each vendor. The database probe is the lastIncident query
+// itself, so /health costs one round trip.
 import { desc } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { systemStatus, type Component, type IncidentStatus } from "../db/schema.ts";
-import type { Env } from "../env.ts";
+import { probedComponents } from "../components/components.ts";
+import type { Config } from "../config.ts";
 import { overallStatus, type OverallStatus } from "./overall.ts";
 import { runProbe, type Clock, type ComponentHealth } from "./probe.ts";
 import { singleFlight } from "../lib/single-flight.ts";
-import { thresholdsFromEnv, type Thresholds } from "./thresholds.ts";
-import { callVendor, VENDOR_PROBES, type VendorComponent } from "./vendors.ts";
+import type { Thresholds } from "./thresholds.ts";
+import { callVendor } from "./vendors.ts";
 
 export interface LastIncident {
   component: Component;
@@ -19,7 +21,8 @@ export interface LastIncident {
 
 export interface HealthReport {
   status: OverallStatus;
-  components: Record<"api" | "database" | VendorComponent, ComponentHealth>;
+  /** By component id, in registry order. */
+  components: Record<string, ComponentHealth>;
   lastIncident: LastIncident | null;
   timestamp: string;
 }
@@ -27,7 +30,8 @@ export interface HealthReport {
 export interface HealthDeps {
   /** Opened lazily so a missing or broken configuration is a database failure, not a crash. */
   database: () => Database;
-  env: Env;
+  /** Each vendor's settings, by component id. */
+  vendors: Config["vendors"];
   fetch: typeof fetch;
   clock: Clock;
   thresholds: Thresholds;
@@ -37,24 +41,35 @@ export interface HealthDeps {
 
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const { clock, thresholds } = deps;
-  const [database, ...vendors] = await Promise.all([
-    runProbe(thresholds.database, clock, () => latestIncident(deps.database()), "database"),
-    ...VENDOR_PROBES.map((probe) =>
-      runProbe(thresholds.vendor, clock, (signal) => callVendor(probe, deps.env, deps.fetch, signal), probe.component).then(
-        (result) => [probe.component, result.health] as const,
-      ),
-    ),
-  ]);
+  let lastIncident: LastIncident | null = null;
+  // Null for the Worker itself: it is healthy whenever it answers, and its time is the
+  // whole round's, known only when the round ends.
+  const probed = await Promise.all(
+    probedComponents().map(async (component): Promise<[string, ComponentHealth | null]> => {
+      if (component.kind === "database") {
+        const result = await runProbe(thresholds.database, clock, () => latestIncident(deps.database()), component.id);
+        lastIncident = result.value ?? null;
+        return [component.id, result.health];
+      }
+      if (component.kind === "vendor" && component.probe) {
+        const vendor = { ...component, probe: component.probe };
+        const result = await runProbe(thresholds.vendor, clock, (signal) => callVendor(vendor, deps.vendors[component.id]!, deps.fetch, signal), component.id);
+        return [component.id, result.health];
+      }
+      return [component.id, null];
+    }),
+  );
   const now = clock();
-  const components: HealthReport["components"] = {
-    api: { status: "healthy", responseTime: Math.max(0, Math.round(now - deps.requestStartedAt)), lastChecked: new Date(now).toISOString() },
-    database: database.health,
-    ...(Object.fromEntries(vendors) as Record<VendorComponent, ComponentHealth>),
+  const itself: ComponentHealth = {
+    status: "healthy",
+    responseTime: Math.max(0, Math.round(now - deps.requestStartedAt)),
+    lastChecked: new Date(now).toISOString(),
   };
+  const components = Object.fromEntries(probed.map(([id, health]) => [id, health ?? itself]));
   return {
     status: overallStatus(Object.values(components).map((c) => c.status)),
     components,
-    lastIncident: database.value ?? null,
+    lastIncident,
     timestamp: new Date(now).toISOString(),
   };
 }
@@ -76,12 +91,19 @@ const latestRounds = new Map<string, { report: HealthReport; finishedAt: number 
  * `reuseWithinMs`, a round finished that recently answers instead of a new one (answers
  * built while the database is down ask for the probes often, and must not multiply them).
  */
-export async function sharedProbeRound(env: Env, database: () => Database, requestStartedAt: number, reuseWithinMs = 0): Promise<HealthReport> {
-  const key = env.DATABASE_URL ?? "";
+export async function sharedProbeRound(config: Config, database: () => Database, requestStartedAt: number, reuseWithinMs = 0): Promise<HealthReport> {
+  const key = config.databaseUrl ?? "";
   const latest = latestRounds.get(key);
   if (latest && reuseWithinMs > 0 && Date.now() - latest.finishedAt <= reuseWithinMs) return latest.report;
   const report = await singleFlight(`health:${key}`, () =>
-    checkHealth({ database, env, fetch: (input, init) => fetch(input, init), clock: Date.now, thresholds: thresholdsFromEnv(env), requestStartedAt }),
+    checkHealth({
+      database,
+      vendors: config.vendors,
+      fetch: (input, init) => fetch(input, init),
+      clock: Date.now,
+      thresholds: config.thresholds,
+      requestStartedAt,
+    }),
   );
   if (latestRounds.size > 16) latestRounds.clear();
   latestRounds.set(key, { report, finishedAt: Date.now() });

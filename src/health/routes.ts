@@ -1,10 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema.ts";
+import { componentIds, probedIds } from "../components/components.ts";
+import { HEALTH_STATUSES, INCIDENT_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { CACHED_HEADERS, errorResponse, notModified, PUBLIC, successEnvelope, tooManyRequests } from "../http/openapi.ts";
-import { setMetric } from "hono/timing";
 import { versionInfo } from "../status/version.ts";
+import { serveCached, type Producer } from "../edge/edge-cache.ts";
+import { HEALTH_CACHE } from "../edge/public-policies.ts";
 import { sharedProbeRound } from "./check-health.ts";
 import { HEALTH_JSON, toHealthJson, wantsHealthJson } from "./health-json.ts";
 import { httpStatusFor } from "./overall.ts";
@@ -21,16 +23,11 @@ const ComponentHealth = z
 const Health = z
   .object({
     status: z.enum(["operational", "degraded", "partial_outage", "major_outage"]),
-    components: z.object({
-      api: ComponentHealth,
-      database: ComponentHealth,
-      stripe: ComponentHealth,
-      twilio: ComponentHealth,
-      email: ComponentHealth,
-    }),
+    // One entry per probed component of the registry.
+    components: z.object(Object.fromEntries(probedIds().map((id) => [id, ComponentHealth]))),
     lastIncident: z.union([
       z.object({
-        component: z.enum(COMPONENTS),
+        component: z.enum(componentIds()),
         status: z.enum(INCIDENT_STATUSES),
         message: z.string().nullable(),
         timestamp: z.string().datetime(),
@@ -90,18 +87,23 @@ export const healthRoute = createRoute({
   },
 });
 
-export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
-  // Two representations of one URL, chosen by Accept: caches must key on it.
-  c.header("Vary", "Accept");
-  const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"));
-  const { database, stripe, twilio, email } = report.components;
-  setMetric(c, "db", database.responseTime, "database probe");
-  setMetric(c, "probes", Math.max(database.responseTime, stripe.responseTime, twilio.responseTime, email.responseTime), "probe round");
-  if (wantsHealthJson(c.req.header("accept"))) {
-    // Declared in the route's responses; the typed helpers only know the JSON envelope.
-    return c.body(JSON.stringify(toHealthJson(report, versionInfo(c.env))), httpStatusFor(report.status), {
-      "Content-Type": `${HEALTH_JSON}; charset=utf-8`,
-    }) as never;
-  }
-  return c.json(success(report), httpStatusFor(report.status));
-});
+/** The /health answer: a probe round (shared with any under way), in the form Accept asks for. */
+export const produceHealth: Producer = async (ctx) => {
+  const report = await sharedProbeRound(ctx.config, ctx.database, ctx.requestStartedAt);
+  const database = report.components.database;
+  const slowest = Math.max(...Object.values(report.components).map((c) => c.responseTime));
+  const healthJson = wantsHealthJson(ctx.headers.get("accept") ?? undefined);
+  const body = healthJson ? toHealthJson(report, versionInfo(ctx.config, ctx.env)) : success(report);
+  return new Response(JSON.stringify(body), {
+    status: httpStatusFor(report.status),
+    headers: {
+      "Content-Type": healthJson ? `${HEALTH_JSON}; charset=utf-8` : "application/json",
+      // Two representations of one URL, chosen by Accept: caches must key on it.
+      Vary: "Accept",
+      "Server-Timing": `${database ? `db;dur=${database.responseTime};desc="database probe", ` : ""}probes;dur=${slowest};desc="probe round"`,
+    },
+  });
+};
+
+// Declared for the document; the answer comes from the edge cache or the producer.
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, (c) => serveCached(c, HEALTH_CACHE, produceHealth) as never);

@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
 import { failure } from "./envelope.ts";
+import { ConfigError } from "../config.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
@@ -61,6 +62,12 @@ function envelopeFor(error: Error, c: Context<AppEnv>): Response {
               ? ["UNSUPPORTED_MEDIA_TYPE", "Send the request body as application/json"]
               : ["HTTP_ERROR", error.message];
     return c.json(failure(code, message || "Request failed", { requestId }), status);
+  }
+  if (error instanceof ConfigError) {
+    // The operator reads the log, which names the setting; the client learns only that
+    // the fault is ours. (A ConfigError never carries a secret's value.)
+    logEvent("error", "configuration_error", { requestId, variable: error.variable, message: error.message });
+    return c.json(failure("CONFIGURATION_ERROR", "The service is misconfigured", { requestId }), 500);
   }
   logEvent("error", "unhandled_error", { requestId, path: c.req.path, error: error.name, message: sanitizeErrorMessage(error) });
   return c.json(failure("INTERNAL_ERROR", "An unexpected error occurred", { requestId }), 500);

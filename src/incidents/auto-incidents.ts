@@ -3,8 +3,8 @@
 // The numbers go in the incident's metadata. Runs are serialized by an advisory lock,
 // so overlapping runs never open the same incident twice.
 import { sql } from "drizzle-orm";
+import { probedIds } from "../components/components.ts";
 import type { Database, Transaction } from "../db/client.ts";
-import { positiveIntegerOr, type Env } from "../env.ts";
 import { incidentUpdates, systemStatus, type Component } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
 import { resolveInTransaction } from "./incidents.ts";
@@ -14,12 +14,6 @@ export const AUTO_INCIDENT_LOCK = 7_251_005;
 export interface AutoIncidentPolicy {
   openAfter: number;
   resolveAfter: number;
-}
-
-/** The policy from the environment, or null when automatic incidents are off. */
-export function autoIncidentPolicy(env: Env): AutoIncidentPolicy | null {
-  if (env.AUTO_INCIDENTS === "off") return null;
-  return { openAfter: positiveIntegerOr(env.AUTO_INCIDENT_AFTER, 3), resolveAfter: positiveIntegerOr(env.AUTO_RESOLVE_AFTER, 2) };
 }
 
 export interface AutoIncidentRun {
@@ -39,7 +33,7 @@ export async function applyAutoIncidents(db: Database, now: Date, policy: AutoIn
                    ORDER BY l.checked_at DESC LIMIT 1) AS last_error,
              (SELECT s.id FROM system_status s WHERE s.component = c.component AND s.resolved_at IS NULL
                    AND s.metadata->>'automatic' = 'true' LIMIT 1) AS open_id
-      FROM (VALUES ('api'), ('database'), ('stripe'), ('twilio'), ('email')) AS c(component)`);
+      FROM unnest(${sql.param(probedIds())}::text[]) AS c(component)`);
     const run: AutoIncidentRun = { opened: [], resolved: [] };
     for (const row of recent.rows) {
       const latest = (n: number) => row.statuses.slice(0, n);

@@ -1,6 +1,7 @@
 // Admin routes for incidents and their timelines.
+import { componentIds } from "../components/components.ts";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, INCIDENT_PHASES, INCIDENT_STATUSES } from "../db/schema.ts";
+import { INCIDENT_PHASES, INCIDENT_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { JsonObject, Text } from "../http/input.ts";
@@ -13,7 +14,7 @@ const Phase = z
   .openapi({ description: "Statuspage's phase: investigating (default), identified, monitoring; resolving an incident makes it resolved" });
 const NewIncident = z
   .strictObject({
-    component: z.enum(COMPONENTS),
+    component: z.enum(componentIds()),
     status: z.enum(INCIDENT_STATUSES),
     message: Message,
     phase: Phase.optional(),
@@ -36,7 +37,7 @@ const Resolution = z.strictObject({ message: Message.optional() }).openapi("Inci
 const Incident = z
   .object({
     id: z.uuid(),
-    component: z.enum(COMPONENTS),
+    component: z.enum(componentIds()),
     status: z.enum(INCIDENT_STATUSES),
     phase: z.enum(INCIDENT_PHASES),
     message: z.string().nullable(),

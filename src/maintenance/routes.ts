@@ -1,6 +1,7 @@
 // Admin routes for maintenance windows.
+import { componentIds } from "../components/components.ts";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { COMPONENTS, MAINTENANCE_STATUSES } from "../db/schema.ts";
+import { MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { Instant, JsonObject, Text } from "../http/input.ts";
@@ -9,7 +10,7 @@ import { createMaintenance, deleteMaintenance, getMaintenance, listMaintenance, 
 
 const Title = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 5000, multiline: true });
-const Components = z.array(z.enum(COMPONENTS)).min(1).max(COMPONENTS.length).openapi({
+const Components = z.array(z.enum(componentIds())).min(1).max(componentIds().length).openapi({
   description:
     "The components the window takes down (Statuspage's model). Without it, affectsPortal covers api, database, stripe, twilio, email and portal; affectsCRM covers api, database, twilio, email and crm. null clears it.",
 });
@@ -67,7 +68,7 @@ const Window = z
     status: z.enum(MAINTENANCE_STATUSES),
     affectsPortal: z.boolean(),
     affectsCRM: z.boolean(),
-    components: z.array(z.enum(COMPONENTS)).nullable(),
+    components: z.array(z.enum(componentIds())).nullable(),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     createdBy: z.string().nullable(),

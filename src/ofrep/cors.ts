@@ -5,20 +5,12 @@
 // provider sends Authorization, Content-Type and If-None-Match, and must read ETag (for
 // 304s) and Retry-After (to back off), which browsers hide unless exposed.
 import { cors } from "hono/cors";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-
-const allowed = (config: string | undefined): string[] | "*" => {
-  const list = (config ?? "*")
-    .split(",")
-    .map((o) => o.trim().replace(/\/+$/, ""))
-    .filter(Boolean);
-  return list.length === 0 || list.includes("*") ? "*" : list;
-};
 
 export const ofrepCors: MiddlewareHandler<AppEnv> = cors({
   origin: (origin, c) => {
-    const origins = allowed((c.env as AppEnv["Bindings"]).OFREP_ALLOWED_ORIGINS);
+    const origins = (c as unknown as Context<AppEnv>).get("config").ofrepAllowedOrigins;
     if (origins === "*") return "*";
     return origins.includes(origin) ? origin : null;
   },

@@ -22,7 +22,7 @@ const clientTokens = cachedTokens(parseClientTokens);
 
 const requireClient = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  const client = token ? await matchToken(token, await clientTokens(c.env.FLAG_CLIENT_TOKENS)) : null;
+  const client = token ? await matchToken(token, await clientTokens(c.get("config").flagClientTokens)) : null;
   if (!client) {
     c.header("WWW-Authenticate", 'Bearer realm="ofrep"');
     return ofrepError(c, 401, "GENERAL", "A valid flag client bearer token is required");

@@ -32,10 +32,9 @@ export function databaseIdentity(databaseUrl: string): string {
   }
 }
 
-export function outageBuffer(env: Pick<Env, "OUTAGE_BUFFER" | "DATABASE_URL">): OutageBufferApi | null {
-  const namespace = env.OUTAGE_BUFFER;
-  if (!namespace || !env.DATABASE_URL) return null;
-  const id = namespace.idFromName(`outage-buffer:${databaseIdentity(env.DATABASE_URL)}`);
+export function outageBuffer(namespace: Env["OUTAGE_BUFFER"] | undefined, databaseUrl: string | undefined): OutageBufferApi | null {
+  if (!namespace || !databaseUrl) return null;
+  const id = namespace.idFromName(`outage-buffer:${databaseIdentity(databaseUrl)}`);
   // A fresh stub per call: a stub that has seen an error may stay broken.
   const stub = () => namespace.get(id);
   const call = <T>(work: () => Promise<T>) => withDeadline(Promise.resolve().then(work), CALL_TIMEOUT_MS, "outage buffer");

@@ -3,8 +3,6 @@
 // `unavailableSince`; every format gets `Age` (seconds since that data was read) and
 // `Cache-Control: no-store`, so no cache downstream keeps it as if it were live. No
 // `Warning` header: RFC 9111 obsoletes it.
-import type { Context } from "hono";
-import type { AppEnv } from "../env.ts";
 
 export interface Degraded {
   unavailableSince: Date;
@@ -16,7 +14,9 @@ export function staleMarkers(degraded: Degraded) {
   return { stale: true as const, generatedAt: degraded.generatedAt?.toISOString() ?? null, unavailableSince: degraded.unavailableSince.toISOString() };
 }
 
-export function markDegraded(c: Context<AppEnv>, degraded: Degraded, now: Date): void {
-  c.header("Cache-Control", "no-store");
-  c.header("Age", String(degraded.generatedAt ? Math.max(0, Math.floor((now.getTime() - degraded.generatedAt.getTime()) / 1000)) : 0));
+export function degradedHeaders(degraded: Degraded, now: Date): Record<string, string> {
+  return {
+    "Cache-Control": "no-store",
+    Age: String(degraded.generatedAt ? Math.max(0, Math.floor((now.getTime() - degraded.generatedAt.getTime()) / 1000)) : 0),
+  };
 }

@@ -7,14 +7,14 @@
 // the caller answers with what is live (the probes) and says so. The database is never
 // waited on for longer than its unhealthy threshold.
 import { databaseKnownDown, noteDatabaseFailure, noteDatabaseSuccess } from "../db/breaker.ts";
-import type { Env } from "../env.ts";
-import { thresholdsFromEnv } from "../health/thresholds.ts";
+import type { Config } from "../config.ts";
 import { withDeadline } from "../lib/deadline.ts";
 import { failureCategory, failureDetail } from "../lib/failure-category.ts";
 import { logEvent } from "../lib/log.ts";
 import { pageDataFromJson, type PageData } from "../status-page/page-data.ts";
 import type { StatusSnapshot } from "../status/load-status.ts";
-import { databaseIdentity, outageBuffer } from "./buffer-client.ts";
+import type { Env } from "../env.ts";
+import { databaseIdentity, outageBuffer, type OutageBufferApi } from "./buffer-client.ts";
 
 /** How long a last known state may stand in for the live one: a status page must outlive a long outage. */
 export const LAST_KNOWN_MAX_AGE_MS = 24 * 3_600_000;
@@ -31,6 +31,17 @@ export interface LastKnownState {
   generatedAt: string;
   status: StatusSnapshot;
   page: PageData;
+}
+
+export interface LastKnownDeps {
+  config: Config;
+  /** The outage buffer of this database (null when there is none to reach). */
+  buffer: OutageBufferApi | null;
+}
+
+/** The configuration's, and its database's outage buffer. */
+export function lastKnownDeps(config: Config, env: Pick<Env, "OUTAGE_BUFFER">): LastKnownDeps {
+  return { config, buffer: outageBuffer(env.OUTAGE_BUFFER, config.databaseUrl) };
 }
 
 export type Reading<T> =
@@ -71,12 +82,12 @@ export function forgetLastKnown(): void {
  * when that fails (or the database is known down), answers the last known copy instead.
  */
 export async function readOrLastKnown<K extends keyof LastKnownParts>(
-  env: Env,
+  deps: LastKnownDeps,
   part: K,
   now: Date,
   read: () => Promise<LastKnownParts[K]>,
 ): Promise<Reading<LastKnownParts[K]>> {
-  const identity = databaseIdentity(env.DATABASE_URL ?? "");
+  const identity = databaseIdentity(deps.config.databaseUrl ?? "");
   const copy = copies.get(identity) ?? copies.set(identity, {}).get(identity)!;
   const knownDown = databaseKnownDown(identity, now.getTime());
   let since: number;
@@ -84,7 +95,7 @@ export async function readOrLastKnown<K extends keyof LastKnownParts>(
   if (knownDown) {
     ({ since, reason } = knownDown);
   } else {
-    const deadline = thresholdsFromEnv(env).database.unhealthyMs;
+    const deadline = deps.config.thresholds.database.unhealthyMs;
     try {
       const value = await withDeadline(read(), deadline, "database read");
       noteDatabaseSuccess(identity);
@@ -96,7 +107,7 @@ export async function readOrLastKnown<K extends keyof LastKnownParts>(
       logEvent("warn", "database_unavailable", { part, category: reason, detail: failureDetail(error) });
     }
   }
-  await refreshFromBuffer(env, copy, now);
+  await refreshFromBuffer(deps.buffer, copy, now);
   const kept = copy[part] as Kept<LastKnownParts[K]> | undefined;
   const usable = kept && now.getTime() - kept.at <= LAST_KNOWN_MAX_AGE_MS ? kept : undefined;
   const outageSince = Math.min(since, copy.bufferOutageSince ?? Infinity);
@@ -104,10 +115,9 @@ export async function readOrLastKnown<K extends keyof LastKnownParts>(
 }
 
 /** Takes the buffer's copy when it is newer than this isolate's; asks at most every BUFFER_RECHECK_MS. */
-async function refreshFromBuffer(env: Env, copy: IsolateCopy, now: Date): Promise<void> {
+async function refreshFromBuffer(buffer: OutageBufferApi | null, copy: IsolateCopy, now: Date): Promise<void> {
   if (copy.askedBufferAt !== undefined && now.getTime() - copy.askedBufferAt < BUFFER_RECHECK_MS) return;
   copy.askedBufferAt = now.getTime();
-  const buffer = outageBuffer(env);
   if (!buffer) return;
   try {
     const { json, outageSince } = await buffer.lastKnown();

@@ -5,7 +5,7 @@ import { and, asc, eq, gt, lt, or, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { healthCheckDaily, maintenanceWindows, systemStatus } from "../db/schema.ts";
 import { maintenanceView, type MaintenanceView } from "../maintenance/view.ts";
-import { dailyStatsQuery, toDailyStats, type DailyStats } from "../retention/daily-stats.ts";
+import { dailyStatsQuery, toDailyStats, type DailyStats, type DailyStatsRow } from "../retention/daily-stats.ts";
 
 export interface DailyReport {
   date: string;
@@ -36,8 +36,8 @@ export async function dailyReport(db: Database, date: string): Promise<DailyRepo
   }));
   if (stats.length === 0) {
     source = "logs";
-    const live = await db.execute(sql`SELECT * FROM (${dailyStatsQuery(from, to)}) s ORDER BY component`);
-    stats = live.rows.map((row) => toDailyStats(row as Record<string, unknown>));
+    const live = await db.execute<DailyStatsRow>(sql`SELECT * FROM (${dailyStatsQuery(from, to)}) s ORDER BY component`);
+    stats = live.rows.map(toDailyStats);
   }
   const [incidents, windows] = await Promise.all([
     db

@@ -16,7 +16,7 @@ export interface FlagAudit {
   rolloutsInProgress: { key: string; status: string; startPercentage: number; endPercentage: number; startedAt: string }[];
 }
 
-export async function flagAudit(db: Database, now: Date, options: { flagLimit: number; staleDays: number }): Promise<FlagAudit> {
+export async function flagAudit(db: Database, now: Date, options: { limit: number; staleDays: number }): Promise<FlagAudit> {
   const [[totals], [disabled], stale, rollouts] = await Promise.all([
     db.select({ total: count() }).from(featureFlags),
     db.select({ total: count() }).from(featureFlags).where(eq(featureFlags.enabled, false)),
@@ -37,8 +37,8 @@ export async function flagAudit(db: Database, now: Date, options: { flagLimit: n
   return {
     generatedAt: now.toISOString(),
     totalFlags: total,
-    flagLimit: options.flagLimit,
-    overBudget: total >= options.flagLimit,
+    flagLimit: options.limit,
+    overBudget: total >= options.limit,
     disabledFlags: disabled?.total ?? 0,
     staleAfterDays: options.staleDays,
     staleFlags: stale.map((f) => ({

@@ -4,7 +4,6 @@ import { success } from "../http/envelope.ts";
 import { Day } from "../http/input.ts";
 import { adminErrors, jsonContent, successEnvelope } from "../http/openapi.ts";
 import { dailyReport } from "./daily-report.ts";
-import { flagHygiene } from "../flags/hygiene.ts";
 import { flagAudit } from "./flag-audit.ts";
 
 const tags = ["Admin: reports"];
@@ -39,5 +38,5 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
       summary: "Feature-flag audit (the weekly report)",
       responses: { 200: jsonContent(successEnvelope(z.record(z.string(), z.unknown()), "FlagAudit"), "The audit"), ...adminErrors },
     }),
-    async (c) => c.json(success(await flagAudit(c.get("database")(), new Date(), flagHygiene(c.env))), 200),
+    async (c) => c.json(success(await flagAudit(c.get("database")(), new Date(), c.get("config").flags)), 200),
   );

@@ -3,9 +3,7 @@
 // leaves out checks inside completed maintenance windows on the component's surface:
 // a portal window covers every component, a CRM-only window the ones the CRM uses too.
 import { sql, type SQL } from "drizzle-orm";
-
-export const PORTAL_COMPONENTS = ["api", "database", "stripe", "twilio", "email"];
-export const CRM_COMPONENTS = ["api", "database", "twilio", "email"];
+import { probedOnSurface } from "../components/components.ts";
 
 export interface DailyStats {
   day: string;
@@ -22,19 +20,38 @@ export interface DailyStats {
   p99Ms: number | null;
 }
 
-const textArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(", ")}]::text[]`;
-
 /**
  * Whether window `w` covers the component named by `component` (both SQL expressions,
- * ours): the components it names, or else what its portal / CRM flags imply.
+ * ours): the components it names, or else what its portal / CRM flags imply — the probed
+ * components on that surface, from the registry, as array parameters.
  */
-const onSurface = (w: string, component: string) =>
-  sql.raw(
-    `(CASE WHEN ${w}.components IS NOT NULL THEN ${component} = ANY (${w}.components)
-      ELSE (${w}.affects_portal AND ${component} = ANY (${textArray(PORTAL_COMPONENTS)})) OR (${w}.affects_crm AND ${component} = ANY (${textArray(CRM_COMPONENTS)})) END)`,
-  );
+const onSurface = (w: string, component: string) => {
+  const [window, name] = [sql.raw(w), sql.raw(component)];
+  return sql`(CASE WHEN ${window}.components IS NOT NULL THEN ${name} = ANY (${window}.components)
+      ELSE (${window}.affects_portal AND ${name} = ANY (${sql.param(probedOnSurface("portal"))}::text[]))
+        OR (${window}.affects_crm AND ${name} = ANY (${sql.param(probedOnSurface("crm"))}::text[])) END)`;
+};
 
-/** A SELECT of DailyStats-shaped rows (snake_case) for checks in [from, to). */
+/** Postgres sends bigint (counts) as text; numbers otherwise. */
+type Numeric = number | string;
+
+/** A row of dailyStatsQuery, as the driver returns it. */
+export interface DailyStatsRow extends Record<string, unknown> {
+  day: string;
+  component: string;
+  checks: Numeric;
+  healthy: Numeric;
+  degraded: Numeric;
+  unhealthy: Numeric;
+  excluded_checks: Numeric;
+  excluded_seconds: Numeric;
+  uptime_percent: Numeric | null;
+  p50_ms: Numeric | null;
+  p95_ms: Numeric | null;
+  p99_ms: Numeric | null;
+}
+
+/** A SELECT of DailyStatsRow rows for checks in [from, to). */
 export function dailyStatsQuery(from: Date, to: Date): SQL {
   return sql`
     WITH logs AS (
@@ -74,11 +91,11 @@ export function dailyStatsQuery(from: Date, to: Date): SQL {
     GROUP BY day, component`;
 }
 
-export function toDailyStats(row: Record<string, unknown>): DailyStats {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export function toDailyStats(row: DailyStatsRow): DailyStats {
+  const num = (v: Numeric | null) => (v === null || v === undefined ? null : Number(v));
   return {
-    day: String(row.day),
-    component: String(row.component),
+    day: row.day,
+    component: row.component,
     checks: Number(row.checks),
     healthy: Number(row.healthy),
     degraded: Number(row.degraded),

@@ -1,8 +1,9 @@
 // The status page and its formats in the OpenAPI document. They are plain Hono routes
 // (HTML, feeds, calendar, SVG, Statuspage v2 JSON), so they are declared here, next to
 // the shapes of the Statuspage v2 bodies, and registered on the app's registry.
+import { componentIds } from "../components/components.ts";
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { COMPONENTS, INCIDENT_PHASES } from "../db/schema.ts";
+import { INCIDENT_PHASES } from "../db/schema.ts";
 import { CACHED_HEADERS, notModified, PUBLIC, tooManyRequests } from "../http/openapi.ts";
 
 const COMPONENT_STATES = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"] as const;
@@ -169,7 +170,7 @@ export function registerStatusPageDocs(registry: OpenAPIHono["openAPIRegistry"])
     operationId: "getBadge",
     summary: "A badge of the overall state, or of one component",
     tags: ["Status page"],
-    request: { query: z.object({ component: z.enum(["overall", ...COMPONENTS]).optional() }) },
+    request: { query: z.object({ component: z.enum(["overall", ...componentIds()]).optional() }) },
     responses: {
       200: text("image/svg+xml", "SVG badge"),
       ...cachedResponses,

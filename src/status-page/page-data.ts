@@ -1,10 +1,10 @@
 // Everything the public status page and the formats built on it show, read from the
-// database in parallel: the latest probe round, incidents of the last 14 days with their
+// database in parallel, as typed rows: the latest probe round, incidents of the last 14 days with their
 // timelines, maintenance, 90 days of daily uptime and 24 hours of response times.
-import { sql } from "drizzle-orm";
+import { and, eq, gt, inArray, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Component, HealthStatus, IncidentPhase, IncidentStatus, MaintenanceWindow } from "../db/schema.ts";
-import { dailyStatsQuery, toDailyStats } from "../retention/daily-stats.ts";
+import { maintenanceWindows, type Component, type HealthStatus, type IncidentPhase, type IncidentStatus, type MaintenanceWindow } from "../db/schema.ts";
+import { dailyStatsQuery, toDailyStats, type DailyStatsRow } from "../retention/daily-stats.ts";
 import { startOfUtcDay } from "../retention/retention.ts";
 import { HEALTH_FRESH_MS } from "../status/system-status.ts";
 
@@ -55,92 +55,122 @@ export interface PageData {
   responseTimes: Record<string, { hour: Date; avgMs: number }[]>;
 }
 
-const d = (value: unknown) => new Date(value as string);
-const dOrNull = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+/** Timestamps arrive as text from raw SQL (and as JSON text inside json_agg). */
+type Timestamp = string | Date;
+const d = (value: Timestamp) => new Date(value);
+const dOrNull = (value: Timestamp | null | undefined) => (value === null || value === undefined ? null : new Date(value));
+
+interface LatestRow extends Record<string, unknown> {
+  component: string;
+  status: HealthStatus;
+  response_time_ms: number | null;
+  checked_at: Timestamp;
+}
+
+interface IncidentRow extends Record<string, unknown> {
+  id: string;
+  component: Component;
+  status: IncidentStatus;
+  phase: IncidentPhase;
+  message: string | null;
+  started_at: Timestamp;
+  resolved_at: Timestamp | null;
+  updates: { id: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string }[];
+}
+
+interface UptimeRow extends Record<string, unknown> {
+  day: string;
+  component: string;
+  checks: number;
+  uptime_percent: number | null;
+}
+
+interface ResponseTimeRow extends Record<string, unknown> {
+  component: string;
+  hour: Timestamp;
+  avg_ms: number;
+}
 
 export async function loadPageData(db: Database, now: Date): Promise<PageData> {
-  const at = now.toISOString();
   const today = startOfUtcDay(now);
   const since90 = new Date(today.getTime() - (UPTIME_DAYS - 1) * DAY_MS);
-  const [latest, incidents, maintenance, daily, todayStats, hourly] = await Promise.all([
-    db.execute(sql`
+  const historyStart = new Date(now.getTime() - HISTORY_DAYS * DAY_MS);
+  const m = maintenanceWindows;
+  const [latest, incidents, maintenance, daily, todayStats, responseTimes] = await Promise.all([
+    db.execute<LatestRow>(sql`
       SELECT DISTINCT ON (component) component, status, response_time_ms, checked_at
       FROM health_check_logs
-      WHERE checked_at > ${new Date(now.getTime() - HEALTH_FRESH_MS).toISOString()}::timestamptz AND checked_at <= ${at}::timestamptz
+      WHERE checked_at > ${new Date(now.getTime() - HEALTH_FRESH_MS).toISOString()}::timestamptz AND checked_at <= ${now.toISOString()}::timestamptz
       ORDER BY component, checked_at DESC`),
-    db.execute(sql`
+    db.execute<IncidentRow>(sql`
       SELECT s.id, s.component, s.status, CASE WHEN s.resolved_at IS NULL THEN s.phase ELSE 'resolved' END AS phase, s.message, s.started_at, s.resolved_at,
              coalesce((SELECT json_agg(json_build_object('id', u.id, 'status', u.status, 'phase', CASE WHEN u.resolved THEN 'resolved' ELSE u.phase END,
                                                          'message', u.message, 'resolved', u.resolved, 'at', u.created_at)
                                 ORDER BY u.created_at, u.id)
                        FROM incident_updates u WHERE u.incident_id = s.id), '[]'::json) AS updates
       FROM system_status s
-      WHERE s.resolved_at IS NULL OR s.resolved_at > ${new Date(now.getTime() - HISTORY_DAYS * DAY_MS).toISOString()}::timestamptz
+      WHERE s.resolved_at IS NULL OR s.resolved_at > ${historyStart.toISOString()}::timestamptz
       ORDER BY s.started_at DESC
       LIMIT 200`),
-    db.execute(sql`
-      SELECT * FROM maintenance_windows
-      WHERE status IN ('scheduled', 'in_progress')
-         OR (status = 'completed' AND coalesce(actual_end, scheduled_end) > ${new Date(now.getTime() - HISTORY_DAYS * DAY_MS).toISOString()}::timestamptz)
-      ORDER BY scheduled_start
-      LIMIT 200`),
-    db.execute(sql`
+    db
+      .select({
+        id: m.id,
+        title: m.title,
+        description: m.description,
+        scheduledStart: m.scheduledStart,
+        scheduledEnd: m.scheduledEnd,
+        actualStart: m.actualStart,
+        actualEnd: m.actualEnd,
+        status: m.status,
+        affectsPortal: m.affectsPortal,
+        affectsCRM: m.affectsCrm,
+        components: m.components,
+        createdAt: m.createdAt,
+      })
+      .from(m)
+      .where(
+        or(inArray(m.status, ["scheduled", "in_progress"]), and(eq(m.status, "completed"), gt(sql`coalesce(${m.actualEnd}, ${m.scheduledEnd})`, historyStart))),
+      )
+      .orderBy(m.scheduledStart)
+      .limit(200),
+    db.execute<UptimeRow>(sql`
       SELECT to_char(day, 'YYYY-MM-DD') AS day, component, checks, uptime_percent::float8 AS uptime_percent
       FROM health_check_daily WHERE day >= ${since90.toISOString().slice(0, 10)}::date`),
-    db.execute(dailyStatsQuery(today, new Date(today.getTime() + DAY_MS))),
-    db.execute(sql`
+    db.execute<DailyStatsRow>(dailyStatsQuery(today, new Date(today.getTime() + DAY_MS))),
+    db.execute<ResponseTimeRow>(sql`
       SELECT component, date_bin('10 minutes', checked_at, '2000-01-01T00:00:00Z') AS hour, round(avg(response_time_ms))::int AS avg_ms
       FROM health_check_logs
       WHERE checked_at > ${new Date(now.getTime() - DAY_MS).toISOString()}::timestamptz AND response_time_ms IS NOT NULL
       GROUP BY component, hour ORDER BY hour`),
   ]);
 
-  const data: PageData = { now, latest: {}, incidents: [], maintenance: [], uptime: {}, responseTimes: {} };
-  for (const r of latest.rows as Record<string, unknown>[]) {
-    data.latest[String(r.component)] = { status: r.status as HealthStatus, responseTimeMs: r.response_time_ms as number | null, checkedAt: d(r.checked_at) };
+  const data: PageData = { now, latest: {}, incidents: [], maintenance, uptime: {}, responseTimes: {} };
+  for (const r of latest.rows) {
+    data.latest[r.component] = { status: r.status, responseTimeMs: r.response_time_ms, checkedAt: d(r.checked_at) };
   }
-  data.incidents = (incidents.rows as Record<string, unknown>[]).map((r) => ({
-    id: String(r.id),
-    component: r.component as Component,
-    status: r.status as IncidentStatus,
-    phase: r.phase as IncidentPhase,
-    message: r.message as string | null,
+  data.incidents = incidents.rows.map((r) => ({
+    id: r.id,
+    component: r.component,
+    status: r.status,
+    phase: r.phase,
+    message: r.message,
     startedAt: d(r.started_at),
     resolvedAt: dOrNull(r.resolved_at),
-    updates: (r.updates as { id: string; status: IncidentStatus; phase: IncidentPhase; message: string | null; resolved: boolean; at: string }[]).map((u) => ({
-      ...u,
-      at: d(u.at),
-    })),
-  }));
-  data.maintenance = (maintenance.rows as Record<string, unknown>[]).map((r) => ({
-    id: String(r.id),
-    title: String(r.title),
-    description: r.description as string | null,
-    scheduledStart: d(r.scheduled_start),
-    scheduledEnd: d(r.scheduled_end),
-    actualStart: dOrNull(r.actual_start),
-    actualEnd: dOrNull(r.actual_end),
-    status: r.status as MaintenanceWindow["status"],
-    affectsPortal: Boolean(r.affects_portal),
-    affectsCRM: Boolean(r.affects_crm),
-    components: (r.components as string[] | null) ?? null,
-    createdAt: d(r.created_at),
+    updates: r.updates.map((u) => ({ ...u, at: d(u.at) })),
   }));
   const push = (component: string, entry: DayUptime) => {
     data.uptime[component] ??= [];
     data.uptime[component].push(entry);
   };
-  for (const r of daily.rows as Record<string, unknown>[]) {
-    push(String(r.component), { day: String(r.day), checks: Number(r.checks), uptimePercent: r.uptime_percent === null ? null : Number(r.uptime_percent) });
+  for (const r of daily.rows) {
+    push(r.component, { day: r.day, checks: Number(r.checks), uptimePercent: r.uptime_percent === null ? null : Number(r.uptime_percent) });
   }
-  for (const row of todayStats.rows) {
-    const s = toDailyStats(row as Record<string, unknown>);
+  for (const s of todayStats.rows.map(toDailyStats)) {
     push(s.component, { day: s.day, checks: s.checks, uptimePercent: s.uptimePercent });
   }
-  for (const r of hourly.rows as Record<string, unknown>[]) {
-    const component = String(r.component);
-    data.responseTimes[component] ??= [];
-    data.responseTimes[component].push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
+  for (const r of responseTimes.rows) {
+    data.responseTimes[r.component] ??= [];
+    data.responseTimes[r.component]!.push({ hour: d(r.hour), avgMs: Number(r.avg_ms) });
   }
   return data;
 }

@@ -1,9 +1,9 @@
 // What the public page and the Statuspage-compatible formats say, derived from PageData:
 // each component's state, the overall indicator, and which incidents and windows to show.
 // States follow Atlassian Statuspage's vocabulary so its consumers can read them unchanged.
-import type { IncidentStatus } from "../db/schema.ts";
+import type { HealthStatus, IncidentStatus } from "../db/schema.ts";
 import { systemStatus } from "../status/system-status.ts";
-import { CRM_COMPONENTS, PORTAL_COMPONENTS } from "../retention/daily-stats.ts";
+import { allComponents, componentById } from "../components/components.ts";
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 
 export type ComponentState = "operational" | "under_maintenance" | "degraded_performance" | "partial_outage" | "major_outage";
@@ -13,16 +13,6 @@ export type Indicator = "none" | "minor" | "major" | "critical" | "maintenance";
 const SEVERITY: ComponentState[] = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"];
 const worse = (a: ComponentState, b: ComponentState) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
 
-export const PAGE_COMPONENTS = [
-  { id: "api", name: "API", description: "The portal's HTTP API" },
-  { id: "database", name: "Database", description: "Customer data and bookings" },
-  { id: "stripe", name: "Payments", description: "Card payments, through Stripe" },
-  { id: "twilio", name: "SMS", description: "Text messages, through Twilio" },
-  { id: "email", name: "Email", description: "Email delivery, through Resend" },
-  { id: "portal", name: "Customer portal", description: "The web portal customers use" },
-  { id: "crm", name: "CRM", description: "The internal CRM" },
-] as const;
-
 export const STATE_LABEL: Record<ComponentState, string> = {
   operational: "Operational",
   under_maintenance: "Under maintenance",
@@ -30,6 +20,8 @@ export const STATE_LABEL: Record<ComponentState, string> = {
   partial_outage: "Partial outage",
   major_outage: "Major outage",
 };
+
+const HEALTH_STATE: Record<HealthStatus, ComponentState> = { healthy: "operational", degraded: "degraded_performance", unhealthy: "major_outage" };
 
 const INCIDENT_STATE: Record<IncidentStatus, ComponentState> = {
   operational: "operational",
@@ -50,8 +42,9 @@ export function incidentImpact(status: IncidentStatus): "none" | "minor" | "majo
 
 export function windowCovers(window: Pick<MaintenanceEntry, "affectsPortal" | "affectsCRM" | "components">, component: string): boolean {
   if (window.components) return window.components.includes(component);
-  const onPortal = component === "portal" || PORTAL_COMPONENTS.includes(component);
-  const onCrm = component === "crm" || CRM_COMPONENTS.includes(component);
+  const surfaces = componentById(component)?.surfaces ?? [];
+  const onPortal = surfaces.includes("portal");
+  const onCrm = surfaces.includes("crm");
   return (window.affectsPortal && onPortal) || (window.affectsCRM && onCrm);
 }
 
@@ -87,13 +80,12 @@ const OVERALL: Record<IncidentStatus, readonly [Indicator, string]> = {
 export function buildPageModel(data: PageData): PageModel {
   const activeIncidents = data.incidents.filter((i) => !i.resolvedAt);
   const activeMaintenance = data.maintenance.filter((m) => m.status === "in_progress");
-  const components = PAGE_COMPONENTS.map((c) => {
-    const check = data.latest[c.id];
-    let state: ComponentState = "operational";
-    if (check) state = check.status === "unhealthy" ? "major_outage" : check.status === "degraded" ? "degraded_performance" : "operational";
-    for (const incident of activeIncidents) if (incident.component === c.id) state = worse(state, INCIDENT_STATE[incident.status]);
-    if (activeMaintenance.some((m) => windowCovers(m, c.id))) state = worse(state, "under_maintenance");
-    return { ...c, state, responseTimeMs: check?.responseTimeMs ?? null };
+  const components = allComponents().map(({ id, name, description }) => {
+    const check = data.latest[id];
+    let state: ComponentState = check ? HEALTH_STATE[check.status] : "operational";
+    for (const incident of activeIncidents) if (incident.component === id) state = worse(state, INCIDENT_STATE[incident.status]);
+    if (activeMaintenance.some((m) => windowCovers(m, id))) state = worse(state, "under_maintenance");
+    return { id, name, description, state, responseTimeMs: check?.responseTimeMs ?? null };
   });
 
   const state = systemStatus({

@@ -1,12 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { endTime, startTime } from "hono/timing";
-import { COMPONENTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
+import { componentIds } from "../components/components.ts";
+import { INCIDENT_STATUSES, MAINTENANCE_STATUSES } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { CACHED_HEADERS, errorResponse, notModified, PUBLIC, successEnvelope, tooManyRequests } from "../http/openapi.ts";
 import { sharedProbeRound } from "../health/check-health.ts";
-import { markDegraded, staleMarkers } from "../outage/degraded-answer.ts";
-import { readOrLastKnown } from "../outage/last-known.ts";
+import { serveCached, type Producer } from "../edge/edge-cache.ts";
+import { STATUS_CACHE } from "../edge/public-policies.ts";
+import { degradedHeaders, staleMarkers } from "../outage/degraded-answer.ts";
+import { lastKnownDeps, readOrLastKnown } from "../outage/last-known.ts";
 import { buildStatus } from "./build-status.ts";
 import { loadStatusSnapshot, type StatusSnapshot } from "./load-status.ts";
 import { versionInfo } from "./version.ts";
@@ -37,7 +39,7 @@ const PortalStatus = z
     knownIssues: z.array(
       z.object({
         id: z.string().uuid(),
-        component: z.enum(COMPONENTS),
+        component: z.enum(componentIds()),
         status: z.enum(INCIDENT_STATUSES),
         message: z.string().nullable(),
         startedAt: z.string().datetime(),
@@ -87,25 +89,28 @@ export const statusRoute = createRoute({
 /** What is known while nothing was ever read: no window, no flag, no issue. */
 const NOTHING_KNOWN: StatusSnapshot = { currentMaintenance: null, upcomingMaintenance: [], featureFlags: {}, knownIssues: [], health: {} };
 
-export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async (c) => {
+/** The /status answer: from the database, or while it cannot be read, from the last known state with live probes. */
+export const produceStatus: Producer = async (ctx) => {
   const now = new Date();
-  startTime(c, "db", "status query");
-  const reading = await readOrLastKnown(c.env, "status", now, () => loadStatusSnapshot(c.get("database")(), now));
-  endTime(c, "db");
+  const reading = await readOrLastKnown(lastKnownDeps(ctx.config, ctx.env), "status", now, () => loadStatusSnapshot(ctx.database(), now));
+  const headers: Record<string, string> = { "Content-Type": "application/json", "Server-Timing": `db;dur=${Date.now() - now.getTime()};desc="status query"` };
   let snapshot: StatusSnapshot;
   if (reading.live) {
     snapshot = reading.value;
   } else {
     // The probes do not need the database (its own probe says it is down): they stay live.
-    const report = await sharedProbeRound(c.env, c.get("database"), c.get("requestStartedAt"), 10_000);
+    const report = await sharedProbeRound(ctx.config, ctx.database, ctx.requestStartedAt, 10_000);
     snapshot = { ...(reading.value ?? NOTHING_KNOWN), health: Object.fromEntries(Object.entries(report.components).map(([name, h]) => [name, h.status])) };
-    markDegraded(c, reading, now);
+    Object.assign(headers, degradedHeaders(reading, now));
   }
   if (snapshot.currentMaintenance) {
     // Clients that honour Retry-After come back once the window is due to end.
     const seconds = Math.ceil((new Date(snapshot.currentMaintenance.scheduledEnd).getTime() - now.getTime()) / 1000);
-    c.header("Retry-After", String(Math.max(1, seconds)));
+    headers["Retry-After"] = String(Math.max(1, seconds));
   }
-  const body = success(buildStatus(snapshot, versionInfo(c.env), now));
-  return c.json(reading.live ? body : { ...body, ...staleMarkers(reading) }, 200);
-});
+  const body = success(buildStatus(snapshot, versionInfo(ctx.config, ctx.env), now));
+  return new Response(JSON.stringify(reading.live ? body : { ...body, ...staleMarkers(reading) }), { status: 200, headers });
+};
+
+// Declared for the document; the answer comes from the edge cache or the producer.
+export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, (c) => serveCached(c, STATUS_CACHE, produceStatus) as never);

@@ -192,7 +192,7 @@ describe("a database refusing connections for ten minutes, with the cron running
     ]);
     expect(incidents[0]!.message).toBe("database failed 10 consecutive health checks: unreachable (recorded after the database recovered)");
     // The buffer is empty again.
-    expect(await outageBuffer(baseEnv())!.inventory()).toMatchObject({ rounds: 0, changedRules: [], outageSince: null });
+    expect(await outageBuffer(harness.OUTAGE_BUFFER, databaseUrl)!.inventory()).toMatchObject({ rounds: 0, changedRules: [], outageSince: null });
   }, 60_000);
 });
 
@@ -316,11 +316,11 @@ describe("a write-back interrupted halfway", () => {
     const cut = await cron(new Date(start.getTime() + 3 * MINUTE));
     expect(cut.results.health_checks).toMatchObject({ ok: false });
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs WHERE metadata->>'buffered' = 'true'")).toHaveLength(0);
-    expect((await outageBuffer(baseEnv())!.inventory()).rounds).toBe(3);
+    expect((await outageBuffer(harness.OUTAGE_BUFFER, databaseUrl)!.inventory()).rounds).toBe(3);
     const next = await cron(new Date(start.getTime() + 4 * MINUTE));
     expect(next.results.health_checks).toMatchObject({ ok: true, result: { buffer: { rounds: 3, rows: 15 } } });
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs WHERE metadata->>'buffered' = 'true'")).toHaveLength(15);
-    expect((await outageBuffer(baseEnv())!.inventory()).rounds).toBe(0);
+    expect((await outageBuffer(harness.OUTAGE_BUFFER, databaseUrl)!.inventory()).rounds).toBe(0);
   });
 
   it("committed but never acknowledged: offered again, written nothing twice", async () => {
@@ -329,12 +329,12 @@ describe("a write-back interrupted halfway", () => {
     await bufferRounds(3, start);
     const lostAck = await cron(new Date(start.getTime() + 3 * MINUTE), { OUTAGE_BUFFER: brokenBuffer((m) => m === "acknowledge") as Env["OUTAGE_BUFFER"] });
     expect(lostAck.results.health_checks).toMatchObject({ ok: true, result: { buffer: { rounds: 3, rows: 15 } } });
-    expect((await outageBuffer(baseEnv())!.inventory()).rounds).toBe(3);
+    expect((await outageBuffer(harness.OUTAGE_BUFFER, databaseUrl)!.inventory()).rounds).toBe(3);
     const again = await cron(new Date(start.getTime() + 4 * MINUTE));
     expect(again.results.health_checks).toMatchObject({ ok: true, result: { buffer: { rounds: 3, rows: 0 } } });
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs WHERE metadata->>'buffered' = 'true'")).toHaveLength(15);
     expect(await sql(databaseUrl, "SELECT 1 FROM health_check_logs GROUP BY id HAVING count(*) > 1")).toHaveLength(0);
-    expect((await outageBuffer(baseEnv())!.inventory()).rounds).toBe(0);
+    expect((await outageBuffer(harness.OUTAGE_BUFFER, databaseUrl)!.inventory()).rounds).toBe(0);
     // The database's outage is recorded as one incident, however often it is written back.
     expect(await sql(databaseUrl, "SELECT component FROM system_status")).toEqual([{ component: "database" }]);
   });

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { httpStatusFor, overallStatus } from "../../src/health/overall.ts";
 import { runProbe } from "../../src/health/probe.ts";
-import { classifyResponseTime, DEFAULT_THRESHOLDS, thresholdsFromEnv } from "../../src/health/thresholds.ts";
+import { classifyResponseTime } from "../../src/health/thresholds.ts";
+import { ConfigError, parseConfig } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
+import { harness } from "../support/harness.ts";
 
-describe("threshold boundaries (the spec's table)", () => {
-  const { database, vendor } = DEFAULT_THRESHOLDS;
+describe("threshold boundaries (the spec's table, as wrangler.toml's defaults)", () => {
+  const { database, vendor } = parseConfig(harness as Env).thresholds;
   it.each([
     [0, "healthy"],
     [999, "healthy"],
@@ -25,9 +27,27 @@ describe("threshold boundaries (the spec's table)", () => {
     expect(classifyResponseTime(ms, vendor)).toBe(expected);
   });
 
-  it("reads thresholds from the environment and falls back on nonsense", () => {
-    const env = { HEALTH_DB_DEGRADED_MS: "50", HEALTH_DB_UNHEALTHY_MS: "abc", HEALTH_VENDOR_DEGRADED_MS: "-3", HEALTH_VENDOR_UNHEALTHY_MS: "900" } as Env;
-    expect(thresholdsFromEnv(env)).toEqual({ database: { degradedMs: 50, unhealthyMs: 2000 }, vendor: { degradedMs: 2000, unhealthyMs: 900 } });
+  it("reads thresholds from the environment", () => {
+    const env = { ...harness, HEALTH_DB_DEGRADED_MS: "50", HEALTH_VENDOR_UNHEALTHY_MS: "900" } as Env;
+    expect(parseConfig(env).thresholds).toEqual({ database: { degradedMs: 50, unhealthyMs: 2000 }, vendor: { degradedMs: 2000, unhealthyMs: 900 } });
+  });
+
+  it.each([
+    ["HEALTH_DB_UNHEALTHY_MS", "abc"],
+    ["HEALTH_VENDOR_DEGRADED_MS", "-3"],
+    ["HEALTH_VENDOR_DEGRADED_MS", "0"],
+    ["HEALTH_DB_DEGRADED_MS", ""],
+  ])("refuses %s=%j, naming the variable rather than guessing", (name, value) => {
+    const error = (() => {
+      try {
+        parseConfig({ ...harness, [name]: value } as Env);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as ConfigError).message).toContain(name);
   });
 });
 

@@ -4,7 +4,8 @@ import { createApp } from "../../src/app.ts";
 import { isLoopbackDatabase, isLoopbackHost } from "../../src/lib/loopback.ts";
 import type { Env } from "../../src/env.ts";
 import wranglerConfig from "../../wrangler.toml?raw";
-import { callWorker, harness } from "../support/harness.ts";
+import { EVERY_MINUTE } from "../../src/cron/scheduled.ts";
+import { callWorker, harness, runCron } from "../support/harness.ts";
 
 type ErrorBody = { success: false; version: string; error: { code: string; message: string; requestId: string } };
 
@@ -51,6 +52,48 @@ describe("error envelope", () => {
   it("keeps a caller's request id when it is well-formed", async () => {
     const response = await callWorker("/api/portal/nope", {}, { headers: { "x-request-id": "trace-abc-123" } });
     expect(response.headers.get("x-request-id")).toBe("trace-abc-123");
+  });
+});
+
+describe("a malformed configuration", () => {
+  const logged = () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    return {
+      lines: () => spy.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>),
+      restore: () => spy.mockRestore(),
+    };
+  };
+
+  it.each([
+    ["RATE_LIMIT_PER_MINUTE", "sixty", true],
+    ["LOG_LEVEL", "loud", true],
+    ["PUBLIC_URL", "ftp://status.example.com", true],
+    ["EDGE_CACHE", "yes", true],
+    // A secret's value never appears, not even in the operator's log.
+    ["ALERT_WEBHOOK_URL", "not-a-url-but-a-secret-s3cr3t", false],
+  ])("%s=%j: every request answers 500 CONFIGURATION_ERROR, the log names the variable", async (name, value, valueLogged) => {
+    const log = logged();
+    const response = await callWorker("/api/portal/status", { [name]: value } as Partial<Env>);
+    const lines = log.lines();
+    log.restore();
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error).toEqual({ code: "CONFIGURATION_ERROR", message: "The service is misconfigured", requestId: expect.any(String) });
+    const line = lines.find((l) => l.event === "configuration_error")!;
+    expect(line).toMatchObject({ variable: name, requestId: body.error.requestId });
+    expect(String(line.message).includes(value)).toBe(valueLogged);
+    expect(JSON.stringify(lines).includes("s3cr3t")).toBe(false);
+  });
+
+  it("fails a cron run, naming the variable, without running any job", async () => {
+    const log = logged();
+    await runCron(EVERY_MINUTE, { HEALTH_DB_UNHEALTHY_MS: "-1" }, new Date("2030-01-01T00:00:00Z"));
+    const lines = log.lines();
+    log.restore();
+    const run = lines.find((l) => l.event === "cron_run")!;
+    const results = Object.values(run.results as Record<string, { ok: boolean; error?: string }>);
+    expect(results.length).toBeGreaterThan(0);
+    for (const result of results) expect(result).toEqual({ ok: false, error: expect.stringContaining("HEALTH_DB_UNHEALTHY_MS") });
   });
 });
 

@@ -238,7 +238,8 @@ describe("OFREP for browsers and every error in OFREP's shape", () => {
       expect(typeof parsed.errorDetails).toBe("string");
       expect(parsed).not.toHaveProperty("success");
     }
-    const limited = { RATE_LIMIT_PER_MINUTE: undefined, OFREP_RATE_LIMIT_PER_MINUTE: "1" } as Partial<Env>;
+    // The shipped public limit (wrangler.toml's, as the test runtime binds it); OFREP's at 1.
+    const limited = { RATE_LIMIT_PER_MINUTE: harness.RATE_LIMIT_PER_MINUTE, OFREP_RATE_LIMIT_PER_MINUTE: "1" } as Partial<Env>;
     const ip = "198.51.100.77";
     expect((await post(single, { ...authorized, "cf-connecting-ip": ip }, "{}", limited)).status).toBe(200);
     const refused = await post(single, { ...authorized, "cf-connecting-ip": ip }, "{}", limited);
@@ -267,9 +268,10 @@ describe("OFREP for browsers and every error in OFREP's shape", () => {
 });
 
 describe("the OFREP server provider at a realistic rate, with the real limiter", () => {
-  const fetchThroughWorker = (extra: Partial<Env>) => async (input: RequestInfo | URL, init?: RequestInit) => {
+  // Each test a client address of its own: the limiter keeps a client's state between tests.
+  const fetchThroughWorker = (address: string, extra: Partial<Env>) => async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
-    request.headers.set("cf-connecting-ip", "203.0.113.10");
+    request.headers.set("cf-connecting-ip", address);
     const ctx = createExecutionContext();
     const response = await worker.fetch(request, { ...harness, ...env(), RATE_LIMIT_PER_MINUTE: "60", ...extra } as Env, ctx);
     await waitOnExecutionContext(ctx);
@@ -277,14 +279,15 @@ describe("the OFREP server provider at a realistic rate, with the real limiter",
   };
 
   it("serves one server making one request per evaluation: 700 evaluations in seconds (more than the old 600 a minute), no refusal, every value right", async () => {
-    // Defaults: OFREP_RATE_LIMIT_PER_MINUTE unset, so the shipped limit applies.
-    const defaults = { OFREP_RATE_LIMIT_PER_MINUTE: undefined } as Partial<Env>;
+    // The shipped limit: wrangler.toml's OFREP_RATE_LIMIT_PER_MINUTE, as the test runtime binds it.
+    const defaults = { OFREP_RATE_LIMIT_PER_MINUTE: harness.OFREP_RATE_LIMIT_PER_MINUTE } as Partial<Env>;
+    expect(defaults.OFREP_RATE_LIMIT_PER_MINUTE).toBe("12000");
     await OpenFeature.setProviderAndWait(
       "load",
       new OFREPProvider({
         baseUrl: "http://portal.test",
         headers: { Authorization: `Bearer ${CLIENT_TOKEN}` },
-        fetchImplementation: fetchThroughWorker(defaults),
+        fetchImplementation: fetchThroughWorker("203.0.113.10", defaults),
       }),
     );
     const client = OpenFeature.getClient("load");
@@ -308,7 +311,7 @@ describe("the OFREP server provider at a realistic rate, with the real limiter",
       new OFREPProvider({
         baseUrl: "http://portal.test",
         headers: { Authorization: `Bearer ${CLIENT_TOKEN}` },
-        fetchImplementation: fetchThroughWorker({ OFREP_RATE_LIMIT_PER_MINUTE: "120" }),
+        fetchImplementation: fetchThroughWorker("203.0.113.11", { OFREP_RATE_LIMIT_PER_MINUTE: "120" }),
       }),
     );
     const client = OpenFeature.getClient("tight");

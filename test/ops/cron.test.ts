@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAILY, EVERY_MINUTE, runScheduled } from "../../src/cron/scheduled.ts";
 import { checkHealth } from "../../src/health/check-health.ts";
 import { recordHealthRound } from "../../src/health/record-checks.ts";
-import { DEFAULT_THRESHOLDS } from "../../src/health/thresholds.ts";
+import { configOf } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
 import { emptyTables, freshDatabase, harness, roundTrips, runCron, sql, vendorScope, withDatabase } from "../support/harness.ts";
 
@@ -41,10 +41,10 @@ describe("every-minute health logging", () => {
     const report = await withDatabase(databaseUrl, (db) =>
       checkHealth({
         database: () => db,
-        env: { ...harness, ...vendors.env } as Env,
+        vendors: configOf({ ...harness, ...vendors.env } as Env).vendors,
         fetch,
         clock: Date.now,
-        thresholds: DEFAULT_THRESHOLDS,
+        thresholds: configOf(harness as Env).thresholds,
         requestStartedAt: Date.now(),
       }),
     );

@@ -28,9 +28,11 @@ export async function freePort(): Promise<number> {
 export default async function setup(project: TestProject) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "phs-outside-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
-  delete env.DATABASE_URL; // the embedded default, as a fresh clone runs it
-  const dev = spawn(process.execPath, ["scripts/dev.ts"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  // Without DATABASE_URL: the embedded default, as a fresh clone runs it.
+  const { DATABASE_URL: _unused, ...inherited } = process.env;
+  // (The cast: wrangler's generated types declare every Worker variable on process.env.)
+  const env: Record<string, string | undefined> = { ...inherited, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const dev = spawn(process.execPath, ["scripts/dev.ts"], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "ignore", "inherit"], detached: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {

@@ -1,0 +1,4 @@
+ALTER TABLE "maintenance_windows" DROP CONSTRAINT "maintenance_windows_components_check";--> statement-breakpoint
+ALTER TABLE "system_status" DROP CONSTRAINT "system_status_component_check";--> statement-breakpoint
+ALTER TABLE "maintenance_windows" ADD CONSTRAINT "maintenance_windows_components_check" CHECK ("maintenance_windows"."components" IS NULL OR (cardinality("maintenance_windows"."components") > 0 AND array_to_string("maintenance_windows"."components", ',') ~ '^[a-z][a-z0-9_]{1,31}(,[a-z][a-z0-9_]{1,31})*$'));--> statement-breakpoint
+ALTER TABLE "system_status" ADD CONSTRAINT "system_status_component_check" CHECK ("system_status"."component" ~ '^[a-z][a-z0-9_]{1,31}$');

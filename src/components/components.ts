@@ -1,0 +1,41 @@
+// What the rest of the code asks of the component registry. Functions, not constants, so
+// that a registry replaced in a test (a fake sixth component) is what every caller sees.
+import { COMPONENTS, type ComponentDefinition, type Surface } from "./registry.ts";
+
+export type { ComponentDefinition, ComponentKind, Surface } from "./registry.ts";
+
+export function allComponents(): readonly ComponentDefinition[] {
+  return COMPONENTS;
+}
+
+/** Every component id, as a non-empty tuple for enums. */
+export function componentIds(): [string, ...string[]] {
+  const ids = COMPONENTS.map((c) => c.id);
+  return [ids[0]!, ...ids.slice(1)];
+}
+
+/** The components a probe round checks (everything but the surfaces), in registry order. */
+export function probedComponents(): readonly ComponentDefinition[] {
+  return COMPONENTS.filter((c) => c.kind !== "surface");
+}
+
+export function probedIds(): string[] {
+  return probedComponents().map((c) => c.id);
+}
+
+export function vendorComponents(): readonly (ComponentDefinition & { probe: NonNullable<ComponentDefinition["probe"]> })[] {
+  return COMPONENTS.filter(
+    (c): c is ComponentDefinition & { probe: NonNullable<ComponentDefinition["probe"]> } => c.kind === "vendor" && c.probe !== undefined,
+  );
+}
+
+export function componentById(id: string): ComponentDefinition | undefined {
+  return COMPONENTS.find((c) => c.id === id);
+}
+
+/** The probed components a window flagged for this surface covers (for the roll-ups' SQL). */
+export function probedOnSurface(surface: Surface): string[] {
+  return probedComponents()
+    .filter((c) => c.surfaces.includes(surface))
+    .map((c) => c.id);
+}
