@@ -7,7 +7,7 @@ import { GrowthBookClient } from "@growthbook/growthbook";
 import unleashClientModule from "unleash-client/lib/client.js";
 import { defaultStrategies } from "unleash-client/lib/strategy/index.js";
 import { EventEmitter } from "node:events";
-import { compileFlag, evaluateFlag } from "../src/flags/evaluate.ts";
+import { compileFlag, isFlagOn, prepareContext } from "../src/flags/evaluate.ts";
 import { renderFlagTable } from "./report.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
@@ -40,7 +40,10 @@ const flags = Array.from({ length: FLAGS }, (_, i) => ({
 const compiled = flags.map(compileFlag);
 function ours(): number {
   let on = 0;
-  for (const userId of users) for (const flag of compiled) if (evaluateFlag(flag, { userId }).enabled) on++;
+  for (const userId of users) {
+    const context = prepareContext({ userId });
+    for (const flag of compiled) if (isFlagOn(flag, context)) on++;
+  }
   return on;
 }
 
@@ -143,7 +146,11 @@ const [perRequest, ...results] = measure([
   // getEnabledFeatures for one request: all 50 flags for one user, in memory.
   {
     name: "getEnabledFeatures (50 flags)",
-    run: () => users.reduce((on, userId) => on + compiled.filter((flag) => evaluateFlag(flag, { userId }).enabled).length, 0),
+    run: () =>
+      users.reduce((on, userId) => {
+        const context = prepareContext({ userId });
+        return on + compiled.filter((flag) => isFlagOn(flag, context)).length;
+      }, 0),
   },
   { name: "portal-health-status", run: ours },
   { name: "unleash-client", run: unleashRun },

@@ -28,14 +28,22 @@ export function bucketOf(salt: string, id: string): number {
 
 function fnv(state: number, text: string): number {
   let h = state;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  let i = 0;
+  // Two characters a turn while both are ASCII (ids are, nearly always): fewer loop checks.
+  for (; i + 1 < length; i += 2) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    if ((a | b) >= 0x80) break;
+    h = Math.imul(Math.imul(h ^ a, FNV_PRIME) ^ b, FNV_PRIME);
+  }
+  for (; i < length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x80) {
-      h = Math.imul(h ^ code, FNV_PRIME);
-    } else {
+    if (code >= 0x80) {
       for (const byte of new TextEncoder().encode(text.slice(i))) h = Math.imul(h ^ byte, FNV_PRIME);
       break;
     }
+    h = Math.imul(h ^ code, FNV_PRIME);
   }
   return h >>> 0;
 }

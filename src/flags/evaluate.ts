@@ -35,6 +35,14 @@ export interface CompiledFlag {
   saltState: number;
 }
 
+/** A context with its ids normalized once, for evaluating any number of flags. */
+export interface PreparedContext {
+  userId: string | undefined;
+  customerId: string | undefined;
+  /** The id a rollout hashes: the whole customer shares one bucket; a user without a customer has their own. */
+  hashed: string | undefined;
+}
+
 export function compileFlag(flag: FlagRules): CompiledFlag {
   return {
     key: flag.key,
@@ -46,17 +54,34 @@ export function compileFlag(flag: FlagRules): CompiledFlag {
   };
 }
 
-export function evaluateFlag(flag: CompiledFlag, context: EvaluationContext): FlagEvaluation {
+export function prepareContext(context: EvaluationContext): PreparedContext {
   const userId = context.userId ? context.userId.toLowerCase() : undefined;
   const customerId = context.customerId ? context.customerId.toLowerCase() : undefined;
-  // The whole customer shares one bucket; a user without a customer has their own.
-  const hashed = customerId ?? userId;
-  const bucket = hashed === undefined ? null : bucketFrom(flag.saltState, hashed);
+  return { userId, customerId, hashed: customerId ?? userId };
+}
 
-  if (!flag.enabled) return { enabled: false, reason: "disabled", bucket };
-  if (userId !== undefined && flag.userIds.has(userId)) return { enabled: true, reason: "whitelist_user", bucket };
-  if (customerId !== undefined && flag.customerIds.has(customerId)) return { enabled: true, reason: "whitelist_customer", bucket };
-  if (flag.rolloutPercentage >= 100) return { enabled: true, reason: "rollout", bucket };
-  if (flag.rolloutPercentage <= 0 || bucket === null) return { enabled: false, reason: "rollout", bucket };
-  return { enabled: bucket < flag.rolloutPercentage, reason: "rollout", bucket };
+/**
+ * Whether the flag is on: the hot path (getEnabledFeatures, OFREP bulk), which allocates
+ * nothing and hashes only when a partial rollout decides.
+ */
+export function isFlagOn(flag: CompiledFlag, context: PreparedContext): boolean {
+  if (!flag.enabled) return false;
+  if (context.userId !== undefined && flag.userIds.size > 0 && flag.userIds.has(context.userId)) return true;
+  if (context.customerId !== undefined && flag.customerIds.size > 0 && flag.customerIds.has(context.customerId)) return true;
+  const percentage = flag.rolloutPercentage;
+  if (percentage >= 100) return true;
+  if (percentage <= 0 || context.hashed === undefined) return false;
+  return bucketFrom(flag.saltState, context.hashed) < percentage;
+}
+
+/** The decision with its reason and the id's bucket, for /check, OFREP and troubleshooting. */
+export function evaluateFlag(flag: CompiledFlag, context: EvaluationContext): FlagEvaluation {
+  const prepared = prepareContext(context);
+  const { userId, customerId, hashed } = prepared;
+  const bucket = hashed === undefined ? null : bucketFrom(flag.saltState, hashed);
+  const enabled = isFlagOn(flag, prepared);
+  if (!flag.enabled) return { enabled, reason: "disabled", bucket };
+  if (userId !== undefined && flag.userIds.has(userId)) return { enabled, reason: "whitelist_user", bucket };
+  if (customerId !== undefined && flag.customerIds.has(customerId)) return { enabled, reason: "whitelist_customer", bucket };
+  return { enabled, reason: "rollout", bucket };
 }

@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { featureFlags, flagRollouts } from "../db/schema.ts";
 import { DomainError } from "../lib/domain-error.ts";
-import { compileFlag, evaluateFlag, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
+import { compileFlag, evaluateFlag, isFlagOn, prepareContext, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
 import { flagView, type FlagView } from "./flag-view.ts";
 
 const LIVE = ["active", "paused"] as const;
@@ -62,12 +62,13 @@ export async function checkFeatureFlag(db: Database, key: string, context: Evalu
 /** The spec's isFeatureEnabled: unknown flags are off, as in is_feature_enabled(). */
 export async function isFeatureEnabled(db: Database, key: string, context: EvaluationContext): Promise<boolean> {
   const flag = await loadCompiledFlag(db, key);
-  return flag ? evaluateFlag(flag, context).enabled : false;
+  return flag ? isFlagOn(flag, prepareContext(context)) : false;
 }
 
 /** The spec's getEnabledFeatures: keys of every flag on for this context, sorted. */
 export async function getEnabledFeatures(db: Database, context: EvaluationContext): Promise<string[]> {
-  return (await loadCompiledFlags(db)).filter((flag) => evaluateFlag(flag, context).enabled).map((flag) => flag.key);
+  const prepared = prepareContext(context);
+  return (await loadCompiledFlags(db)).filter((flag) => isFlagOn(flag, prepared)).map((flag) => flag.key);
 }
 
 /** Flags fully on for at least `days` days: candidates for removal, as the spec advises. */

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bucketOf } from "../../src/flags/bucket.ts";
-import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate.ts";
+import { compileFlag, evaluateFlag, isFlagOn, prepareContext, type FlagRules } from "../../src/flags/evaluate.ts";
 import { seededUuids } from "../support/random.ts";
 import golden from "./golden-vectors.json";
 
@@ -10,6 +11,26 @@ const flag = (rules: Partial<FlagRules>) =>
   compileFlag({ key: "portal_test", enabled: true, rolloutPercentage: 50, userIds: [], customerIds: [], salt: "s4lt", ...rules });
 
 describe("bucket hash", () => {
+  it("equals the plain definition (FNV-1a over the UTF-8 bytes, fmix32, mod 100) for any id", () => {
+    const reference = (salt: string, id: string) => {
+      let h = 0x811c9dc5;
+      for (const byte of new TextEncoder().encode(`${salt}:${id}`)) h = Math.imul(h ^ byte, 0x01000193);
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+      return (h >>> 0) % 100;
+    };
+    // Any mix of ASCII and not, at odd and even positions, of any length.
+    const nearAscii = fc.integer({ min: 0, max: 0x2ff }).map((code) => String.fromCharCode(code)); // ASCII, Latin-1 and past it
+    const id = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: nearAscii, maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), fc.uuid());
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9_]{1,32}$/), id, (salt, value) => bucketOf(salt, value) === reference(salt, value)),
+      { numRuns: 2000 },
+    );
+  });
+
   it("matches the golden vectors written by an independent implementation", () => {
     expect(golden.vectors.length).toBeGreaterThanOrEqual(200);
     for (const v of golden.vectors) expect(bucketOf(v.salt, v.id), `${v.salt}:${v.id}`).toBe(v.bucket);
@@ -96,5 +117,24 @@ describe("evaluation order (the spec's algorithm)", () => {
     const bucket = bucketOf("s4lt", USER);
     expect(evaluateFlag(flag({ rolloutPercentage: bucket }), { userId: USER }).enabled).toBe(false);
     expect(evaluateFlag(flag({ rolloutPercentage: bucket + 1 }), { userId: USER }).enabled).toBe(bucket + 1 <= 100);
+  });
+
+  it("answers the same on the hot path (isFlagOn, one prepared context) as with its reason", () => {
+    const ids = fc.option(fc.oneof(fc.uuid(), fc.string({ maxLength: 12 })), { nil: undefined });
+    const rules = fc.record({
+      enabled: fc.boolean(),
+      rolloutPercentage: fc.integer({ min: 0, max: 100 }),
+      userIds: fc.array(fc.oneof(fc.constant(USER.toUpperCase()), fc.uuid()), { maxLength: 3 }),
+      customerIds: fc.array(fc.oneof(fc.constant(CUSTOMER), fc.uuid()), { maxLength: 3 }),
+      salt: fc.stringMatching(/^[a-z0-9]{1,16}$/),
+    });
+    fc.assert(
+      fc.property(rules, fc.option(fc.constantFrom(USER, USER.toUpperCase()), { nil: undefined }), ids, (r, userId, customerId) => {
+        const compiled = flag(r);
+        const context = { userId, customerId };
+        return isFlagOn(compiled, prepareContext(context)) === evaluateFlag(compiled, context).enabled;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
