@@ -35,7 +35,7 @@ log("demo data: seeded");
 const readUrl = process.env.DATABASE_READ_URL ?? (await readOnlyRole(databaseUrl, embedded !== undefined));
 
 const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0), serialize: embedded !== undefined });
-log(`neon relay: ws://${relay.address}`);
+log(`neon relay (WebSocket and HTTP): ${relay.address}`);
 const vendors = await startFakeVendors({ port: Number(process.env.FAKE_VENDORS_PORT ?? 0) });
 log(`fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default)`);
 
