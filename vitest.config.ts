@@ -8,6 +8,8 @@ const SIXTH_COMPONENT_TEST = "test/components/sixth-component.test.ts";
 /** A project that runs inside workerd, against the real chain started by the global setup. */
 function workersProject(name: string, test: { include: string[]; exclude?: string[] }, plugins: Plugin[] = []): TestProjectInlineConfiguration {
   return {
+    // As the Worker's bundle resolves it (wrangler.toml [alias]).
+    resolve: { alias: [{ find: /^zod$/, replacement: resolve("src/lib/zod-without-locales.ts") }] },
     plugins: [
       ...plugins,
       cloudflareTest(({ inject }) => {

@@ -125,7 +125,10 @@ export function neonHttpEndpoint(state: RelayState, serialize: boolean): NeonHtt
     const key = roundTripKey(`${target.hostname}:${target.port || 5432}`, decodeURIComponent(target.pathname.slice(1)));
     state.count(key);
     const fault = state.fault(key);
-    if (fault?.refuse || state.cutsNow(fault, 1)) {
+    // An outage: what Neon's endpoint answers when it cannot reach the database.
+    if (fault?.refuse) return reply(503, { message: "could not connect to the database: connection refused" });
+    // Cut mid-query: the client hears nothing but a closed connection.
+    if (state.cutsNow(fault, 1)) {
       req.socket.destroy();
       return;
     }

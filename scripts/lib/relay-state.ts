@@ -5,8 +5,9 @@
 /**
  * Fault injection for one database: delay every round trip by `latencyMs`, and/or cut
  * the connection when the `dropAfter`-th query round trip from now is sent (once);
- * `refuse` hangs up on every new connection or request as soon as it names the database
- * (an outage); `hang` accepts and never answers (a database that never answers).
+ * `refuse` is an outage: the WebSocket path hangs up as soon as a connection names the
+ * database, the HTTP path answers 503 as Neon's endpoint does when it cannot reach it;
+ * `hang` accepts and never answers (a database that never answers).
  */
 export interface RelayFault {
   latencyMs?: number;
@@ -33,6 +34,11 @@ export class RelayState {
 
   roundTrips(key: string): number {
     return this.counts.get(key) ?? 0;
+  }
+
+  /** Every database's count, for a reader outside the process (the benchmark). */
+  allRoundTrips(): Record<string, number> {
+    return Object.fromEntries(this.counts);
   }
 
   fault(key: string): ActiveFault | undefined {

@@ -2,7 +2,8 @@
 // uses (transactions; relay-websocket.ts) and the HTTP query path its neon() function
 // uses (single statements; relay-http.ts), both onto the Postgres on this machine. It
 // counts each database's round trips as the database endpoint sees them, so tests can
-// prove how many times a request talked to Postgres, and injects faults per database.
+// prove how many times a request talked to Postgres (GET /round-trips gives them all), and
+// injects faults per database.
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocketServer as WebSocketServerType } from "ws";
@@ -33,7 +34,20 @@ export async function startRelay(options: { host?: string; port?: number; serial
   const serialize = options.serialize ?? false;
   const state = new RelayState();
   const http = neonHttpEndpoint(state, serialize);
-  const server = createServer((req, res) => http.handle(req, res));
+  const server = createServer((req, res) => {
+    // The counts, for the benchmark (the tests read them in-process, through the control server).
+    if (req.method === "GET" && req.url === "/round-trips") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(state.allRoundTrips()));
+      return;
+    }
+    http.handle(req, res);
+  });
+  // The Workers runtime keeps HTTP connections for reuse longer than Node's default 5 s;
+  // closing one it is about to reuse loses that request ("Network connection lost"). Like
+  // Neon's endpoint, keep idle connections open long enough that the client closes first.
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
   const sockets = new WebSocketServer({ server });
   sockets.on("connection", (ws, request) => tunnelWebSocket(ws, request.url ?? "/", state, serialize));
   // Requests left hanging on purpose (a `hang` fault) must not hold close() forever.

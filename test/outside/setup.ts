@@ -3,10 +3,10 @@
 // process group, so exactly what was started is stopped.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../../scripts/lib/free-port.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -14,25 +14,13 @@ declare module "vitest" {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export default async function setup(project: TestProject) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "phs-outside-"));
   // Without DATABASE_URL: the embedded default, as a fresh clone runs it.
   const { DATABASE_URL: _unused, ...inherited } = process.env;
-  // (The cast: wrangler's generated types declare every Worker variable on process.env.)
-  const env: Record<string, string | undefined> = { ...inherited, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
-  const dev = spawn(process.execPath, ["scripts/dev.ts"], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "ignore", "inherit"], detached: true });
+  const env = { ...inherited, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const dev = spawn(process.execPath, ["scripts/dev.ts"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
