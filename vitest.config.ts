@@ -66,8 +66,20 @@ export const COMPONENTS = withMaps(REGISTERED);
 export default defineConfig({
   test: {
     projects: [
-      workersProject("workers", { include: ["test/**/*.test.ts"], exclude: ["test/outside/**", SIXTH_COMPONENT_TEST] }),
+      workersProject("workers", { include: ["test/**/*.test.ts"], exclude: ["test/outside/**", "test/library/**", SIXTH_COMPONENT_TEST] }),
       workersProject("sixth-component", { include: [SIXTH_COMPONENT_TEST] }, [registryWithSixthComponent()]),
+      {
+        // The feature-flag library as a Node service uses it (both drivers), against the
+        // same chain the workerd projects use.
+        test: {
+          name: "node",
+          include: ["test/library/**/*.test.{ts,tsx}"],
+          globalSetup: ["./test/support/global-setup.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
       {
         // The clients people already use (Chromium, the OpenFeature web SDK, Statuspage
         // clients, feed and calendar parsers, OpenAPI tooling), in Node, against one
