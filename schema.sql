@@ -25,7 +25,16 @@ CREATE TABLE feature_flags (
                      CONSTRAINT feature_flags_salt_check CHECK (salt ~ '^[A-Za-z0-9_-]{1,64}$'),
   -- When the flag last became enabled at 100 % (kept by a trigger); null otherwise.
   full_rollout_since timestamptz,
-  CONSTRAINT feature_flags_key_check CHECK (key ~ '^[a-z][a-z0-9_]{2,63}$')
+  -- The spec's "Documentation" practice: owner, first full release (kept by the trigger,
+  -- never cleared), and the date by which the flag should be gone.
+  owner              text CONSTRAINT feature_flags_owner_check CHECK (owner IS NULL OR length(owner) BETWEEN 1 AND 200),
+  released_at        timestamptz,
+  remove_by          date,
+  -- Prerequisites: flags that must be on for the same user and customer (acyclic, checked on write).
+  requires           text[] NOT NULL DEFAULT '{}'::text[],
+  CONSTRAINT feature_flags_key_check CHECK (key ~ '^[a-z][a-z0-9_]{2,63}$'),
+  CONSTRAINT feature_flags_requires_check CHECK (cardinality(requires) <= 10 AND NOT (key = ANY (requires))
+    AND array_to_string(requires, ',') ~ '^([a-z][a-z0-9_]{2,63}(,[a-z][a-z0-9_]{2,63})*)?$')
 );
 
 -- Gradual rollouts: the flag's percentage is a pure function of the plan and the time.
@@ -299,26 +308,42 @@ BEGIN
   RETURN (h % 100)::integer;
 END
 $$;
--- The spec's evaluation order: disabled, user allow-list, customer allow-list, rollout.
--- The rollout hashes the customer id when given (a whole customer sees the same thing),
--- else the user id; 0 % is always off and 100 % always on; with no id, off.
+-- The spec's evaluation order, with prerequisites after the master switch (as LaunchDarkly
+-- orders them): disabled; a prerequisite off for this user and customer; user whitelist;
+-- customer whitelist; rollout. The rollout hashes the customer id when given (a whole
+-- customer sees the same thing), else the user id; 0 % is always off and 100 % always on;
+-- with no id, off. Prerequisites form no cycle (checked on write), so the recursion ends.
 CREATE OR REPLACE FUNCTION is_feature_enabled(feature_key text, user_id uuid DEFAULT NULL, customer_id uuid DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce((
-    SELECT CASE
-      WHEN NOT f.enabled THEN false
-      WHEN $2 IS NOT NULL AND $2 = ANY (f.user_ids) THEN true
-      WHEN $3 IS NOT NULL AND $3 = ANY (f.customer_ids) THEN true
-      WHEN f.rollout_percentage >= 100 THEN true
-      WHEN f.rollout_percentage <= 0 THEN false
-      WHEN coalesce($3, $2) IS NULL THEN false
-      ELSE flag_bucket(f.salt, coalesce($3, $2)::text) < f.rollout_percentage
-    END
-    FROM feature_flags f
-    WHERE f.key = $1), false)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  f feature_flags%ROWTYPE;
+  hashed text := coalesce(customer_id, user_id)::text;
+BEGIN
+  SELECT * INTO f FROM feature_flags WHERE key = feature_key;
+  IF NOT FOUND OR NOT f.enabled THEN
+    RETURN false;
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(f.requires) AS r(k) WHERE NOT is_feature_enabled(r.k, user_id, customer_id)) THEN
+    RETURN false;
+  END IF;
+  IF user_id IS NOT NULL AND user_id = ANY (f.user_ids) THEN
+    RETURN true;
+  END IF;
+  IF customer_id IS NOT NULL AND customer_id = ANY (f.customer_ids) THEN
+    RETURN true;
+  END IF;
+  IF f.rollout_percentage >= 100 THEN
+    RETURN true;
+  END IF;
+  IF f.rollout_percentage <= 0 OR hashed IS NULL THEN
+    RETURN false;
+  END IF;
+  RETURN flag_bucket(f.salt, hashed) < f.rollout_percentage;
+END
 $$;
--- Remembers since when a flag has been fully on, for the stale-flag report.
+-- Remembers since when a flag has been fully on (for the stale-flag report), and when it
+-- was first fully released (never cleared: the spec's "track when feature was fully released").
 CREATE OR REPLACE FUNCTION feature_flags_track_full_rollout()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -329,6 +354,7 @@ BEGIN
     ELSE
       NEW.full_rollout_since := coalesce(NEW.full_rollout_since, now());
     END IF;
+    NEW.released_at := coalesce(NEW.released_at, NEW.full_rollout_since);
   ELSE
     NEW.full_rollout_since := NULL;
   END IF;

@@ -7,7 +7,7 @@ import { GrowthBookClient } from "@growthbook/growthbook";
 import unleashClientModule from "unleash-client/lib/client.js";
 import { defaultStrategies } from "unleash-client/lib/strategy/index.js";
 import { EventEmitter } from "node:events";
-import { compileFlag, isFlagOn, prepareContext } from "../src/flags/evaluate.ts";
+import { compileFlag, compileFlags, isFlagOn, prepareContext } from "../src/flags/evaluate.ts";
 import { renderFlagTable } from "./report.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
@@ -38,6 +38,16 @@ const flags = Array.from({ length: FLAGS }, (_, i) => ({
 
 // This project.
 const compiled = flags.map(compileFlag);
+// The same, with every fifth flag requiring the flag before it (prerequisites evaluated on the way).
+const withPrerequisites = [...compileFlags(flags.map((f, i) => ({ ...f, requires: i % 5 === 4 ? [flags[i - 1]!.key] : [] }))).values()];
+function oursWithPrerequisites(): number {
+  let on = 0;
+  for (const userId of users) {
+    const context = prepareContext({ userId });
+    for (const flag of withPrerequisites) if (isFlagOn(flag, context)) on++;
+  }
+  return on;
+}
 function ours(): number {
   let on = 0;
   for (const userId of users) {
@@ -153,6 +163,7 @@ const [perRequest, ...results] = measure([
       }, 0),
   },
   { name: "portal-health-status", run: ours },
+  { name: "portal-health-status, a fifth of the flags with a prerequisite", run: oursWithPrerequisites },
   { name: "unleash-client", run: unleashRun },
   { name: "@growthbook/growthbook", run: growthbookRun },
 ]);

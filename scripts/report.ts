@@ -23,7 +23,9 @@ if (kind === "flags") {
   console.log(`Feature-flag audit, ${a.generatedAt}`);
   console.log(`  flags: ${a.totalFlags} of ${a.flagLimit}${a.overBudget ? " (budget used up)" : ""}, ${a.disabledFlags} switched off`);
   console.log(`  fully on for ${a.staleAfterDays}+ days (remove): ${a.staleFlags.length ? "" : "none"}`);
-  for (const f of a.staleFlags) console.log(`    ${f.key.padEnd(32)} ${f.daysAtFullRollout} d (since ${f.fullRolloutSince})`);
+  for (const f of a.staleFlags) console.log(`    ${f.key.padEnd(32)} ${f.daysAtFullRollout} d (since ${f.fullRolloutSince})${f.owner ? `, ${f.owner}` : ""}`);
+  console.log(`  past their remove-by date: ${a.pastRemoveBy.length ? "" : "none"}`);
+  for (const f of a.pastRemoveBy) console.log(`    ${f.key.padEnd(32)} due ${f.removeBy} (${f.daysPast} d ago)${f.owner ? `, ${f.owner}` : ""}`);
   console.log(`  rollouts in progress: ${a.rolloutsInProgress.length ? "" : "none"}`);
   for (const r of a.rolloutsInProgress) console.log(`    ${r.key.padEnd(32)} ${r.status}, ${r.startPercentage}% → ${r.endPercentage}% since ${r.startedAt}`);
 } else {

@@ -12,8 +12,6 @@ import { ConfigError, configOf, type Config } from "../config.ts";
 import type { Env } from "../env.ts";
 import { deliverNotifications } from "../alerts/deliver.ts";
 import { evaluateAlerts } from "../alerts/evaluate-alerts.ts";
-import { reportPayload } from "../alerts/payloads.ts";
-import { alertNotifications } from "../db/schema.ts";
 import { applyDueRolloutSteps } from "../flags/rollouts.ts";
 import { checkHealth } from "../health/check-health.ts";
 import { toRoundRecord } from "../health/record-checks.ts";
@@ -25,11 +23,16 @@ import { outageBuffer, type OutageBufferApi } from "../outage/buffer-client.ts";
 import { deliverBufferedNotifications } from "../outage/deliver-buffered.ts";
 import { keepProbeRound, RoundLost } from "../outage/keep-round.ts";
 import { syncOutageBuffer } from "../outage/sync-buffer.ts";
+import { dailyReport, dailyReportLines } from "../reports/daily-report.ts";
 import { flagAudit, flagAuditLines } from "../reports/flag-audit.ts";
+import { postReport } from "../reports/post-report.ts";
 import { archiveResolvedIncidents, deleteExpiredLogs, rollUpDailyHealth } from "../retention/retention.ts";
 
 export const EVERY_MINUTE = "* * * * *";
 export const DAILY = "15 0 * * *";
+/** The spec's "Daily health report" line: 09:00 UTC. */
+export const DAILY_REPORT = "0 9 * * *";
+/** The spec's "Weekly feature flag audit" line: Mondays 09:00 UTC. */
 export const WEEKLY = "0 9 * * 1";
 
 interface JobContext {
@@ -92,21 +95,27 @@ export const JOBS: Record<string, Record<string, Job>> = {
     log_retention: ({ db, config, now }) => deleteExpiredLogs(db, now, config.logRetentionDays),
     incident_archive: ({ db, config, now }) => archiveResolvedIncidents(db, now, config.incidentRetentionDays),
   },
+  [DAILY_REPORT]: {
+    // Yesterday (UTC), now that it is rolled up; printed by npm run report:daily as well.
+    daily_report: async ({ db, now }) => {
+      const date = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+      const report = await dailyReport(db, date);
+      const lines = dailyReportLines(report);
+      logEvent("info", "daily_report", { date, lines });
+      return {
+        date,
+        lines,
+        queued: await postReport(db, now, { event: "report.daily", period: date, title: `Daily health report, ${date}`, lines, data: report }),
+      };
+    },
+  },
   [WEEKLY]: {
     flag_audit: async ({ db, config, now }) => {
       const audit = await flagAudit(db, now, config.flags);
       const lines = flagAuditLines(audit);
       logEvent("info", "flag_audit", { lines, audit });
-      // Sent through the outbox like alerts, to the chat and webhook channels.
-      await db.insert(alertNotifications).values(
-        (["slack", "webhook"] as const).map((channel) => ({
-          event: "report.flags",
-          channel,
-          payload: reportPayload(channel, "Weekly feature-flag audit", lines, audit),
-          nextAttemptAt: now,
-        })),
-      );
-      return { lines };
+      const week = now.toISOString().slice(0, 10);
+      return { lines, queued: await postReport(db, now, { event: "report.flags", period: week, title: "Weekly feature-flag audit", lines, data: audit }) };
     },
   },
 };

@@ -17,6 +17,8 @@ export const INCIDENT_PHASES = ["investigating", "identified", "monitoring", "re
 export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
 export const ROLLOUT_STATUSES = ["active", "paused", "completed", "cancelled"] as const;
 export const FLAG_KEY_PATTERN = "^[a-z][a-z0-9_]{2,63}$";
+/** Prerequisites one flag may name directly. */
+export const MAX_PREREQUISITES = 10;
 
 const oneOf = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -41,11 +43,24 @@ export const featureFlags = pgTable(
     salt: text("salt").notNull().default(sql`substr(md5(gen_random_uuid()::text), 1, 16)`),
     // When the flag last became enabled at 100 % (kept by a trigger); null otherwise.
     fullRolloutSince: timestamp("full_rollout_since", { withTimezone: true }),
+    // The spec's "Documentation" practice: who owns it, when it was first fully released
+    // (kept by the same trigger, never cleared), and the date by which it should be gone.
+    owner: text("owner"),
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+    removeBy: date("remove_by", { mode: "string" }),
+    // Prerequisites (the spec's "dependencies between features"): flags that must be on,
+    // for the same user and customer, for this one to be on. Acyclic, checked on write.
+    requires: text("requires").array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     check("feature_flags_rollout_percentage_check", sql`${t.rolloutPercentage} BETWEEN 0 AND 100`),
     check("feature_flags_key_check", sql`${t.key} ~ ${sql.raw(`'${FLAG_KEY_PATTERN}'`)}`),
     check("feature_flags_salt_check", sql`${t.salt} ~ '^[A-Za-z0-9_-]{1,64}$'`),
+    check("feature_flags_owner_check", sql`${t.owner} IS NULL OR length(${t.owner}) BETWEEN 1 AND 200`),
+    check(
+      "feature_flags_requires_check",
+      sql`cardinality(${t.requires}) <= ${sql.raw(String(MAX_PREREQUISITES))} AND NOT (${t.key} = ANY (${t.requires})) AND array_to_string(${t.requires}, ',') ~ ${sql.raw(`'^(${FLAG_KEY_PATTERN.slice(1, -1)}(,${FLAG_KEY_PATTERN.slice(1, -1)})*)?$'`)}`,
+    ),
   ],
 );
 

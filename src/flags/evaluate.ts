@@ -1,5 +1,6 @@
 // Flag evaluation, in memory: the spec's order (disabled, user whitelist, customer
-// whitelist, rollout). is_feature_enabled() in SQL answers exactly the same.
+// whitelist, rollout), with prerequisites checked after the master switch, as LaunchDarkly
+// orders them. is_feature_enabled() in SQL answers exactly the same.
 import { bucketFrom, saltState } from "./bucket.ts";
 
 export interface EvaluationContext {
@@ -7,7 +8,7 @@ export interface EvaluationContext {
   customerId?: string | null;
 }
 
-export type EvaluationReason = "disabled" | "whitelist_user" | "whitelist_customer" | "rollout";
+export type EvaluationReason = "disabled" | "prerequisite_failed" | "whitelist_user" | "whitelist_customer" | "rollout";
 
 export interface FlagEvaluation {
   enabled: boolean;
@@ -23,9 +24,14 @@ export interface FlagRules {
   userIds: readonly string[];
   customerIds: readonly string[];
   salt: string;
+  /** Keys of the flags that must be on too (prerequisites). */
+  requires?: readonly string[];
 }
 
-/** A flag prepared for repeated evaluation: whitelists as sets, the salt pre-hashed. */
+/**
+ * A flag prepared for repeated evaluation: whitelists as sets, the salt pre-hashed, its
+ * prerequisites linked to their own compiled flags (compileFlags does the linking).
+ */
 export interface CompiledFlag {
   key: string;
   enabled: boolean;
@@ -33,6 +39,8 @@ export interface CompiledFlag {
   userIds: ReadonlySet<string>;
   customerIds: ReadonlySet<string>;
   saltState: number;
+  requiresKeys: readonly string[];
+  requires: CompiledFlag[];
 }
 
 /** A context with its ids normalized once, for evaluating any number of flags. */
@@ -43,6 +51,7 @@ export interface PreparedContext {
   hashed: string | undefined;
 }
 
+/** One flag on its own: its prerequisites are not linked (see compileFlags). */
 export function compileFlag(flag: FlagRules): CompiledFlag {
   return {
     key: flag.key,
@@ -51,7 +60,42 @@ export function compileFlag(flag: FlagRules): CompiledFlag {
     userIds: new Set(flag.userIds.map((id) => id.toLowerCase())),
     customerIds: new Set(flag.customerIds.map((id) => id.toLowerCase())),
     saltState: saltState(flag.salt),
+    requiresKeys: flag.requires ?? [],
+    requires: [],
   };
+}
+
+/** Stands for a prerequisite that cannot be met: gone, or (never stored) part of a cycle. */
+const UNMET: CompiledFlag = {
+  key: "",
+  enabled: false,
+  rolloutPercentage: 0,
+  userIds: new Set(),
+  customerIds: new Set(),
+  saltState: 0,
+  requiresKeys: [],
+  requires: [],
+};
+
+/** Flags compiled and their prerequisites linked, by key. */
+export function compileFlags(rules: readonly FlagRules[]): Map<string, CompiledFlag> {
+  const flags = new Map(rules.map((r) => [r.key, compileFlag(r)]));
+  const linking = new Set<string>();
+  const linked = new Set<string>();
+  const link = (flag: CompiledFlag): boolean => {
+    if (linked.has(flag.key)) return true;
+    if (linking.has(flag.key)) return false; // a cycle: writes refuse them, but never loop
+    linking.add(flag.key);
+    flag.requires = flag.requiresKeys.map((key) => {
+      const prerequisite = flags.get(key);
+      return prerequisite && link(prerequisite) ? prerequisite : UNMET;
+    });
+    linking.delete(flag.key);
+    linked.add(flag.key);
+    return true;
+  };
+  for (const flag of flags.values()) link(flag);
+  return flags;
 }
 
 export function prepareContext(context: EvaluationContext): PreparedContext {
@@ -66,6 +110,7 @@ export function prepareContext(context: EvaluationContext): PreparedContext {
  */
 export function isFlagOn(flag: CompiledFlag, context: PreparedContext): boolean {
   if (!flag.enabled) return false;
+  for (let i = 0; i < flag.requires.length; i++) if (!isFlagOn(flag.requires[i]!, context)) return false;
   if (context.userId !== undefined && flag.userIds.size > 0 && flag.userIds.has(context.userId)) return true;
   if (context.customerId !== undefined && flag.customerIds.size > 0 && flag.customerIds.has(context.customerId)) return true;
   const percentage = flag.rolloutPercentage;
@@ -81,6 +126,7 @@ export function evaluateFlag(flag: CompiledFlag, context: EvaluationContext): Fl
   const bucket = hashed === undefined ? null : bucketFrom(flag.saltState, hashed);
   const enabled = isFlagOn(flag, prepared);
   if (!flag.enabled) return { enabled, reason: "disabled", bucket };
+  if (!enabled && flag.requires.some((p) => !isFlagOn(p, prepared))) return { enabled, reason: "prerequisite_failed", bucket };
   if (userId !== undefined && flag.userIds.has(userId)) return { enabled, reason: "whitelist_user", bucket };
   if (customerId !== undefined && flag.customerIds.has(customerId)) return { enabled, reason: "whitelist_customer", bucket };
   return { enabled, reason: "rollout", bucket };

@@ -32,6 +32,10 @@ export interface FlagView {
   createdBy: string | null;
   updatedBy: string | null;
   fullRolloutSince: string | null;
+  releasedAt: string | null;
+  owner: string | null;
+  removeBy: string | null;
+  requires: string[];
   rollout: RolloutView | null;
 }
 
@@ -69,6 +73,10 @@ export function flagView(flag: FeatureFlag, plan: FlagRollout | null, now: Date)
     createdBy: flag.createdBy,
     updatedBy: flag.updatedBy,
     fullRolloutSince: flag.fullRolloutSince?.toISOString() ?? null,
+    releasedAt: flag.releasedAt?.toISOString() ?? null,
+    owner: flag.owner,
+    removeBy: flag.removeBy,
+    requires: flag.requires,
     rollout: plan ? rolloutView(plan, now) : null,
   };
 }

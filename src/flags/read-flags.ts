@@ -1,10 +1,10 @@
 // Reading flags: the spec's evaluation API and the admin listings. Evaluating many flags
 // for one request loads them in one query and evaluates in memory.
-import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { featureFlags, flagRollouts } from "../db/schema.ts";
 import { DomainError } from "../lib/domain-error.ts";
-import { compileFlag, evaluateFlag, isFlagOn, prepareContext, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
+import { compileFlags, evaluateFlag, isFlagOn, prepareContext, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
 import { flagView, type FlagView } from "./flag-view.ts";
 
 const LIVE = ["active", "paused"] as const;
@@ -39,17 +39,23 @@ const evaluationColumns = {
   userIds: featureFlags.userIds,
   customerIds: featureFlags.customerIds,
   salt: featureFlags.salt,
+  requires: featureFlags.requires,
 };
 
-/** Every flag, ready to evaluate: one round trip. */
+/** Every flag, ready to evaluate, prerequisites linked: one round trip. */
 export async function loadCompiledFlags(db: Database): Promise<CompiledFlag[]> {
   const rows = await db.select(evaluationColumns).from(featureFlags).orderBy(asc(featureFlags.key));
-  return rows.map(compileFlag);
+  return [...compileFlags(rows).values()];
 }
 
+/** One flag and every flag it needs, transitively: one round trip. */
 export async function loadCompiledFlag(db: Database, key: string): Promise<CompiledFlag | null> {
-  const [row] = await db.select(evaluationColumns).from(featureFlags).where(eq(featureFlags.key, key));
-  return row ? compileFlag(row) : null;
+  const needed = sql`(WITH RECURSIVE needed(key) AS (
+      SELECT ${key}::text
+      UNION SELECT unnest(f.requires) FROM feature_flags f JOIN needed n ON f.key = n.key)
+    SELECT key FROM needed)`;
+  const rows = await db.select(evaluationColumns).from(featureFlags).where(sql`${featureFlags.key} IN ${needed}`);
+  return compileFlags(rows).get(key) ?? null;
 }
 
 /** The spec's checkFeatureFlag: whether, why, and the bucket. Unknown flags are an error. */

@@ -1,7 +1,7 @@
 // The flag API's shapes, declared once: they validate requests and document the API.
 import { z } from "@hono/zod-openapi";
-import { FLAG_KEY_PATTERN, ROLLOUT_STATUSES } from "../db/schema.ts";
-import { JsonObject, Text } from "../http/input.ts";
+import { FLAG_KEY_PATTERN, MAX_PREREQUISITES, ROLLOUT_STATUSES } from "../db/schema.ts";
+import { Day, JsonObject, Text } from "../http/input.ts";
 
 export const FlagKey = z
   .string()
@@ -14,6 +14,13 @@ const IdList = z.array(Id).max(10_000);
 const Metadata = JsonObject().openapi({ example: { owner: "growth-team" } });
 const Name = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 2000, multiline: true });
+const Owner = Text({ max: 200, min: 1, trim: true }).openapi({ description: "Who owns the flag: a team or a person", example: "growth-team" });
+const RemoveBy = Day.openapi({ description: "The date by which the flag should be removed (the weekly audit lists flags past it)" });
+const Requires = z
+  .array(FlagKey)
+  .max(MAX_PREREQUISITES)
+  .refine((keys) => new Set(keys).size === keys.length, { message: "names a flag twice" })
+  .openapi({ description: "Prerequisites: flags that must be on, for the same user and customer, for this one to be on" });
 
 export const KeyParam = z.object({ key: FlagKey.openapi({ param: { name: "key", in: "path" } }) });
 export const KeyUserParam = KeyParam.extend({ userId: Id.openapi({ param: { name: "userId", in: "path" } }) });
@@ -29,6 +36,9 @@ export const NewFlagBody = z
     userIds: IdList.optional(),
     customerIds: IdList.optional(),
     metadata: Metadata.optional(),
+    owner: Owner.nullable().optional(),
+    removeBy: RemoveBy.nullable().optional(),
+    requires: Requires.optional(),
   })
   .openapi("NewFlag");
 
@@ -41,6 +51,9 @@ export const FlagPatchBody = z
     userIds: IdList.optional(),
     customerIds: IdList.optional(),
     metadata: Metadata.optional(),
+    owner: Owner.nullable().optional(),
+    removeBy: RemoveBy.nullable().optional(),
+    requires: Requires.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: "give at least one field to change" })
   .openapi("FlagPatch");
@@ -99,6 +112,10 @@ export const Flag = z
     createdBy: z.string().nullable(),
     updatedBy: z.string().nullable(),
     fullRolloutSince: z.string().nullable().openapi({ description: "Since when the flag has been enabled at 100 %" }),
+    releasedAt: z.string().nullable().openapi({ description: "When the flag was first enabled at 100 % (kept automatically)" }),
+    owner: z.string().nullable(),
+    removeBy: z.string().nullable().openapi({ description: "YYYY-MM-DD" }),
+    requires: z.array(z.string()),
     rollout: z.union([Rollout, z.null()]),
   })
   .openapi("Flag");
@@ -106,7 +123,7 @@ export const Flag = z
 export const Evaluation = z
   .object({
     enabled: z.boolean(),
-    reason: z.enum(["disabled", "whitelist_user", "whitelist_customer", "rollout"]),
+    reason: z.enum(["disabled", "prerequisite_failed", "whitelist_user", "whitelist_customer", "rollout"]),
     bucket: z.number().int().min(0).max(99).nullable().openapi({ description: "The id's rollout bucket for this flag (null without an id)" }),
   })
   .openapi("FlagEvaluation");

@@ -17,6 +17,11 @@ export interface NewFlag {
   userIds?: string[];
   customerIds?: string[];
   metadata?: Record<string, unknown>;
+  owner?: string | null;
+  /** YYYY-MM-DD. */
+  removeBy?: string | null;
+  /** Prerequisite flag keys. */
+  requires?: string[];
 }
 
 export type FlagPatch = Partial<Omit<NewFlag, "key">>;
@@ -30,8 +35,33 @@ export interface FlagChange {
 /** Keys that name routes under /api/admin/flags/ (the stale report), so no flag can take them. */
 export const RESERVED_FLAG_KEYS: readonly string[] = ["stale"];
 
-// Any constant works: it names the lock that serializes creations against the budget.
+// Any constants work: they name the locks that serialize creations against the budget,
+// and changes to the prerequisite graph (so two writes cannot close a cycle between them).
 const FLAG_BUDGET_LOCK = 7_251_002;
+const PREREQUISITE_LOCK = 7_251_003;
+
+/**
+ * Checks a flag's new prerequisites under the graph lock: each must exist, and none may
+ * lead back to the flag (the graph stays acyclic, so evaluation always ends).
+ */
+async function checkPrerequisites(tx: Transaction, key: string, requires: string[]): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${PREREQUISITE_LOCK})`);
+  if (requires.length === 0) return;
+  const found = await tx.select({ key: featureFlags.key }).from(featureFlags).where(inArray(featureFlags.key, requires));
+  const missing = requires.filter((k) => !found.some((f) => f.key === k));
+  if (missing.length > 0) {
+    throw new DomainError("invalid", "PREREQUISITE_NOT_FOUND", `requires: no flag with key ${missing.map((k) => `'${k}'`).join(", ")}`);
+  }
+  const cycle = await tx.execute<{ path: string[] }>(sql`
+    WITH RECURSIVE walk(key, path) AS (
+      SELECT k, ARRAY[${key}::text, k] FROM unnest(${sql.param(requires)}::text[]) AS k
+      UNION ALL
+      SELECT r, w.path || r FROM walk w JOIN feature_flags f ON f.key = w.key, unnest(f.requires) AS r
+      WHERE w.key <> ${key} AND cardinality(w.path) < 64)
+    SELECT path FROM walk WHERE key = ${key} LIMIT 1`);
+  const path = cycle.rows[0]?.path;
+  if (path) throw new DomainError("conflict", "PREREQUISITE_CYCLE", `requires: that would make a cycle (${path.join(" → ")})`);
+}
 
 const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((id) => id.toLowerCase()))] : undefined);
 
@@ -60,6 +90,7 @@ export async function createFeatureFlag(db: Database, input: NewFlag, actorId: s
   }
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${FLAG_BUDGET_LOCK})`);
+    await checkPrerequisites(tx, input.key, input.requires ?? []);
     const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(featureFlags);
     if (total >= options.flagLimit) {
       throw new DomainError(
@@ -79,6 +110,9 @@ export async function createFeatureFlag(db: Database, input: NewFlag, actorId: s
         userIds: unique(input.userIds) ?? [],
         customerIds: unique(input.customerIds) ?? [],
         metadata: input.metadata ?? {},
+        owner: input.owner ?? null,
+        removeBy: input.removeBy ?? null,
+        requires: input.requires ?? [],
         createdBy: actorId,
         updatedBy: actorId,
       })
@@ -92,6 +126,8 @@ export async function createFeatureFlag(db: Database, input: NewFlag, actorId: s
 
 export async function updateFeatureFlag(db: Database, key: string, patch: FlagPatch, actorId: string | null, now = new Date()): Promise<FlagChange> {
   return db.transaction(async (tx) => {
+    // The graph lock first (when the prerequisites change), then the row: the order deletes take too.
+    if (patch.requires !== undefined) await checkPrerequisites(tx, key, patch.requires);
     const before = await lockFlag(tx, key);
     const warnings: string[] = [];
     const [after] = await tx
@@ -104,6 +140,9 @@ export async function updateFeatureFlag(db: Database, key: string, patch: FlagPa
         ...(patch.userIds !== undefined && { userIds: unique(patch.userIds) }),
         ...(patch.customerIds !== undefined && { customerIds: unique(patch.customerIds) }),
         ...(patch.metadata !== undefined && { metadata: patch.metadata }),
+        ...(patch.owner !== undefined && { owner: patch.owner }),
+        ...(patch.removeBy !== undefined && { removeBy: patch.removeBy }),
+        ...(patch.requires !== undefined && { requires: patch.requires }),
         updatedAt: now,
         updatedBy: actorId,
       })
@@ -139,7 +178,20 @@ export async function updateFeatureFlag(db: Database, key: string, patch: FlagPa
 
 export async function deleteFeatureFlag(db: Database, key: string, actorId: string | null): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${PREREQUISITE_LOCK})`);
     const before = await lockFlag(tx, key);
+    const dependents = await tx
+      .select({ key: featureFlags.key })
+      .from(featureFlags)
+      .where(sql`${key}::text = ANY (${featureFlags.requires})`)
+      .orderBy(featureFlags.key);
+    if (dependents.length > 0) {
+      throw new DomainError(
+        "conflict",
+        "FLAG_REQUIRED",
+        `'${key}' is a prerequisite of ${dependents.map((d) => `'${d.key}'`).join(", ")}; remove it from their requires first`,
+      );
+    }
     await tx.delete(featureFlags).where(eq(featureFlags.id, before.id));
     await recordAudit(tx, { actorId, action: "flag.delete", entity: "flag", entityKey: key, before: auditSnapshot(before), after: null });
   });

@@ -1,13 +1,15 @@
 // This service's evaluations in the OpenFeature Remote Evaluation Protocol's terms.
 // Reasons: an whitelist hit is TARGETING_MATCH, inside the rollout SPLIT, outside it
-// DEFAULT, a disabled flag DISABLED. Nothing about the whitelists themselves is shown.
+// DEFAULT, a disabled flag DISABLED, a prerequisite that is off PREREQUISITE_FAILED (as
+// LaunchDarkly names it; OpenFeature reasons are open strings). Nothing about the
+// whitelists themselves is shown.
 import type { CompiledFlag, EvaluationContext, FlagEvaluation } from "../flags/evaluate.ts";
 import { evaluateFlag } from "../flags/evaluate.ts";
 
 export interface OfrepSuccess {
   key: string;
   value: boolean;
-  reason: "TARGETING_MATCH" | "SPLIT" | "DEFAULT" | "DISABLED";
+  reason: "TARGETING_MATCH" | "SPLIT" | "DEFAULT" | "DISABLED" | "PREREQUISITE_FAILED";
   variant: "on" | "off";
   metadata: Record<string, string | number | boolean>;
 }
@@ -22,6 +24,8 @@ export function ofrepReason(evaluation: FlagEvaluation): OfrepSuccess["reason"] 
   switch (evaluation.reason) {
     case "disabled":
       return "DISABLED";
+    case "prerequisite_failed":
+      return "PREREQUISITE_FAILED";
     case "whitelist_user":
     case "whitelist_customer":
       return "TARGETING_MATCH";

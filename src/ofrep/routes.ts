@@ -46,7 +46,7 @@ const Success = z
   .object({
     key: z.string(),
     value: z.boolean(),
-    reason: z.enum(["TARGETING_MATCH", "SPLIT", "DEFAULT", "DISABLED"]),
+    reason: z.enum(["TARGETING_MATCH", "SPLIT", "DEFAULT", "DISABLED", "PREREQUISITE_FAILED"]),
     variant: z.enum(["on", "off"]),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   })

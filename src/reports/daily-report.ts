@@ -66,3 +66,16 @@ export async function dailyReport(db: Database, date: string): Promise<DailyRepo
     maintenance: windows.map(maintenanceView),
   };
 }
+
+/** The report as a few lines, for a chat message. */
+export function dailyReportLines(report: DailyReport): string[] {
+  const uptime = (u: number | null) => (u === null ? "n/a" : `${u.toFixed(3)} %`);
+  return [
+    ...report.components.map((c) => `${c.component}: ${uptime(c.uptimePercent)} up, p50 ${c.p50Ms ?? "–"} ms, p95 ${c.p95Ms ?? "–"} ms (${c.checks} checks)`),
+    ...(report.components.length === 0 ? ["No health checks were recorded that day"] : []),
+    report.incidents.length
+      ? `${report.incidents.length} incident(s): ${report.incidents.map((i) => `${i.component} ${i.status}${i.resolvedAt ? "" : " (open)"}`).join(", ")}`
+      : "No incidents",
+    report.maintenance.length ? `Maintenance: ${report.maintenance.map((m) => `${m.title} (${m.status})`).join(", ")}` : "No maintenance",
+  ];
+}

@@ -1,7 +1,7 @@
 // is_feature_enabled() and flag_bucket() in Postgres must answer exactly what the
 // TypeScript evaluator answers.
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileFlag, evaluateFlag, type FlagRules } from "../../src/flags/evaluate.ts";
+import { compileFlags, evaluateFlag, type FlagRules } from "../../src/flags/evaluate.ts";
 import { freshDatabase, sql } from "../support/harness.ts";
 import { seededRandom, seededUuids } from "../support/random.ts";
 import golden from "./golden-vectors.json";
@@ -21,7 +21,7 @@ describe("SQL and TypeScript parity", () => {
     expect(rows.map((r) => r.bucket)).toEqual(golden.vectors.map((v) => v.bucket));
   });
 
-  it("is_feature_enabled() agrees with evaluateFlag() on 10,000 combinations", async () => {
+  it("is_feature_enabled() agrees with evaluateFlag() on 10,000 combinations, prerequisites included", async () => {
     const random = seededRandom(42);
     const nextId = seededUuids(43);
     const population = Array.from({ length: 400 }, nextId);
@@ -38,16 +38,18 @@ describe("SQL and TypeScript parity", () => {
         salt: Math.floor(random() * 2 ** 48)
           .toString(16)
           .padStart(12, "0"),
+        // A third of the flags need one or two earlier ones (chains up to several deep).
+        requires: i > 0 && i % 3 === 2 ? [...new Set([`parity_flag_${Math.floor(random() * i)}`, `parity_flag_${Math.floor(random() * i)}`])] : [],
       });
     }
     for (const f of flags) {
       await sql(
         databaseUrl,
-        "INSERT INTO feature_flags (key, name, enabled, rollout_percentage, user_ids, customer_ids, salt) VALUES ($1, $1, $2, $3, $4::uuid[], $5::uuid[], $6)",
-        [f.key, f.enabled, f.rolloutPercentage, f.userIds, f.customerIds, f.salt],
+        "INSERT INTO feature_flags (key, name, enabled, rollout_percentage, user_ids, customer_ids, salt, requires) VALUES ($1, $1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::text[])",
+        [f.key, f.enabled, f.rolloutPercentage, f.userIds, f.customerIds, f.salt, f.requires],
       );
     }
-    const compiled = new Map(flags.map((f) => [f.key, compileFlag(f)]));
+    const compiled = compileFlags(flags);
     const cases = Array.from({ length: 10_000 }, () => {
       const shape = random();
       return {
@@ -67,7 +69,14 @@ describe("SQL and TypeScript parity", () => {
     expect(mismatches).toEqual([]);
     // The cases exercise every outcome, not just one.
     const reasons = new Set(cases.map((c) => `${evaluateFlag(compiled.get(c.key)!, c).reason}:${evaluateFlag(compiled.get(c.key)!, c).enabled}`));
-    expect([...reasons].sort()).toEqual(["disabled:false", "rollout:false", "rollout:true", "whitelist_customer:true", "whitelist_user:true"]);
+    expect([...reasons].sort()).toEqual([
+      "disabled:false",
+      "prerequisite_failed:false",
+      "rollout:false",
+      "rollout:true",
+      "whitelist_customer:true",
+      "whitelist_user:true",
+    ]);
   });
 
   it("answers false for an unknown flag, like isFeatureEnabled()", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { violatingSince, type ProbeRound } from "../../src/alerts/conditions.ts";
 import { backoffMs, MAX_ATTEMPTS } from "../../src/alerts/deliver.ts";
-import { EVERY_MINUTE, WEEKLY } from "../../src/cron/scheduled.ts";
+import { DAILY_REPORT, EVERY_MINUTE, WEEKLY } from "../../src/cron/scheduled.ts";
 import { evaluateAlerts } from "../../src/alerts/evaluate-alerts.ts";
 import { emptyTables, freshDatabase, runCron, sql, vendorScope, withDatabase } from "../support/harness.ts";
 
@@ -161,10 +161,28 @@ describe("alerting through the every-minute cron", () => {
       "INSERT INTO feature_flags (key, name, enabled, rollout_percentage, full_rollout_since) VALUES ('portal_done', 'Done', true, 100, $1)",
       [new Date(at(0).getTime() - 20 * 86_400_000)],
     );
+    // Run twice (a retried or overlapping trigger): posted once.
+    await runCron(WEEKLY, env(), at(0));
     await runCron(WEEKLY, env(), at(0));
     await runCron(EVERY_MINUTE, env(), at(1));
     const sent = (await hooks()).filter((h) => h.body?.event === "report" || String(h.body?.text ?? "").includes("audit"));
     expect(sent.map((h) => h.path).sort()).toEqual(["/slack", "/webhook"]);
     expect(JSON.stringify(sent)).toContain("portal_done (20 d)");
+  });
+
+  it("posts the daily health report at 09:00 UTC, for the day before, once", async () => {
+    const morning = new Date("2030-06-02T09:00:00Z");
+    await sql(
+      databaseUrl,
+      "INSERT INTO health_check_logs (component, status, response_time_ms, checked_at) VALUES ('stripe', 'healthy', 120, '2030-06-01T12:00:00Z')",
+    );
+    await runCron(DAILY_REPORT, env(), morning);
+    await runCron(DAILY_REPORT, env(), new Date(morning.getTime() + 30_000));
+    await runCron(EVERY_MINUTE, env(), new Date(morning.getTime() + 60_000));
+    const sent = (await hooks()).filter((h) => JSON.stringify(h.body ?? "").includes("Daily health report"));
+    expect(sent.map((h) => h.path).sort()).toEqual(["/slack", "/webhook"]);
+    const webhook = sent.find((h) => h.path === "/webhook")!.body;
+    expect(webhook).toMatchObject({ title: "Daily health report, 2030-06-01", data: { date: "2030-06-01" } });
+    expect(webhook.lines).toContain("stripe: 100.000 % up, p50 120 ms, p95 120 ms (1 checks)");
   });
 });

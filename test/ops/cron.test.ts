@@ -1,5 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DAILY, EVERY_MINUTE, runScheduled } from "../../src/cron/scheduled.ts";
+import { DAILY, EVERY_MINUTE, JOBS, runScheduled } from "../../src/cron/scheduled.ts";
+import wranglerConfig from "../../wrangler.toml?raw";
 import { checkHealth } from "../../src/health/check-health.ts";
 import { recordHealthRound } from "../../src/health/record-checks.ts";
 import { configOf } from "../../src/config.ts";
@@ -16,6 +17,15 @@ beforeAll(async () => {
 beforeEach(async () => {
   await emptyTables(databaseUrl);
   await vendors.reset();
+});
+
+describe("the cron triggers", () => {
+  it("are exactly the schedules that have jobs: wrangler.toml's triggers and the code agree", () => {
+    const declared = JSON.parse(/^crons = (\[.*\])$/m.exec(wranglerConfig)![1]!) as string[];
+    expect([...declared].sort()).toEqual(Object.keys(JOBS).sort());
+    // The spec's own lines: the daily report and the weekly audit at 09:00 UTC.
+    expect(declared).toEqual(expect.arrayContaining(["* * * * *", "0 9 * * *", "0 9 * * 1"]));
+  });
 });
 
 describe("every-minute health logging", () => {

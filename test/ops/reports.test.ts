@@ -64,6 +64,7 @@ describe("flag audit report", () => {
         ('portal_new', 'New', true, 100, now() - interval '2 days'),
         ('portal_off', 'Off', false, 0, NULL)`,
     );
+    await sql(databaseUrl, "UPDATE feature_flags SET remove_by = (now() - interval '3 days')::date, owner = 'growth' WHERE key = 'portal_new'");
     await admin("POST", "/api/admin/flags/portal_off/rollout", { startPercentage: 0, endPercentage: 100, durationHours: 48, intervalHours: 12 });
     const { status, body } = await admin("GET", "/api/admin/reports/flags");
     expect(status).toBe(200);
@@ -73,6 +74,7 @@ describe("flag audit report", () => {
       overBudget: true,
       staleAfterDays: 14,
       staleFlags: [{ key: "portal_old", daysAtFullRollout: 30 }],
+      pastRemoveBy: [{ key: "portal_new", owner: "growth", daysPast: 3 }],
       rolloutsInProgress: [{ key: "portal_off", status: "active" }],
     });
   });

@@ -31,7 +31,7 @@ export interface FeatureContext {
 }
 
 /** The spec's reasons; `not_found` for a key no flag has (then `enabled` is false). */
-export type FeatureReason = "disabled" | "whitelist_user" | "whitelist_customer" | "rollout" | "not_found";
+export type FeatureReason = "disabled" | "prerequisite_failed" | "whitelist_user" | "whitelist_customer" | "rollout" | "not_found";
 
 export interface FeatureCheck {
   enabled: boolean;
