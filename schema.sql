@@ -32,6 +32,10 @@ CREATE TABLE feature_flags (
   remove_by          date,
   -- Prerequisites: flags that must be on for the same user and customer (acyclic, checked on write).
   requires           text[] NOT NULL DEFAULT '{}'::text[],
+  -- Components the feature relies on: its rollout holds while any is down.
+  depends_on         text[] NOT NULL DEFAULT '{}'::text[]
+                     CONSTRAINT feature_flags_depends_on_check
+                     CHECK (array_to_string(depends_on, ',') ~ '^([a-z][a-z0-9_]{1,31}(,[a-z][a-z0-9_]{1,31})*)?$'),
   CONSTRAINT feature_flags_key_check CHECK (key ~ '^[a-z][a-z0-9_]{2,63}$'),
   CONSTRAINT feature_flags_requires_check CHECK (cardinality(requires) <= 10 AND NOT (key = ANY (requires))
     AND array_to_string(requires, ',') ~ '^([a-z][a-z0-9_]{2,63}(,[a-z][a-z0-9_]{2,63})*)?$')
@@ -54,14 +58,28 @@ CREATE TABLE flag_rollouts (
   finished_at      timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
   created_by       uuid,
+  -- The guard: hold (or roll back a step) while the flag's error rate over the current step
+  -- passes max_error_rate (once there are min_evaluations), or while a component the flag
+  -- depends on is down; resume once it has been clear for resume_after_minutes. A held
+  -- plan's clock stands still, as a paused one's does.
+  max_error_rate       numeric(6, 5),
+  min_evaluations      integer NOT NULL DEFAULT 100,
+  on_error_rate        text NOT NULL DEFAULT 'hold',
+  resume_after_minutes integer NOT NULL DEFAULT 30,
+  held_at              timestamptz,
+  hold_reason          text,
+  guard_clear_since    timestamptz,
   CONSTRAINT flag_rollouts_percentages_check
     CHECK (start_percentage BETWEEN 0 AND 100 AND end_percentage BETWEEN 0 AND 100),
   CONSTRAINT flag_rollouts_timing_check CHECK (interval_hours > 0 AND duration_hours >= interval_hours),
-  CONSTRAINT flag_rollouts_status_check CHECK (status IN ('active', 'paused', 'completed', 'cancelled')),
+  CONSTRAINT flag_rollouts_status_check CHECK (status IN ('active', 'paused', 'held', 'completed', 'cancelled')),
+  CONSTRAINT flag_rollouts_held_check CHECK ((status = 'held') = (held_at IS NOT NULL AND hold_reason IS NOT NULL)),
+  CONSTRAINT flag_rollouts_guard_check CHECK ((max_error_rate IS NULL OR max_error_rate BETWEEN 0 AND 1) AND min_evaluations >= 1
+    AND resume_after_minutes BETWEEN 1 AND 10080 AND on_error_rate IN ('hold', 'rollback')),
   CONSTRAINT flag_rollouts_paused_check CHECK ((status = 'paused') = (paused_at IS NOT NULL))
 );
 -- At most one live plan per flag.
-CREATE UNIQUE INDEX flag_rollouts_live_flag_idx ON flag_rollouts (flag_id) WHERE status IN ('active', 'paused');
+CREATE UNIQUE INDEX flag_rollouts_live_flag_idx ON flag_rollouts (flag_id) WHERE status IN ('active', 'paused', 'held');
 
 -- Every admin change and automatic step, written in the same transaction as the change.
 CREATE TABLE audit_log (
@@ -192,6 +210,28 @@ CREATE TABLE health_check_daily (
   p99_ms           integer,
   computed_at      timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT health_check_daily_day_component_pk PRIMARY KEY (day, component)
+);
+
+-- Feature signals, per flag and hour: evaluations by result, and the events applications
+-- report ("error", "conversion", …); flushed from memory at most once a minute per isolate.
+CREATE TABLE flag_signal_hours (
+  hour      timestamptz NOT NULL,
+  flag_key  text NOT NULL,
+  signal    text NOT NULL,
+  count     bigint NOT NULL,
+  value_sum double precision NOT NULL DEFAULT 0,
+  CONSTRAINT flag_signal_hours_hour_flag_key_signal_pk PRIMARY KEY (hour, flag_key, signal),
+  CONSTRAINT flag_signal_hours_signal_check CHECK (signal ~ '^(evaluated:(on|off)|event:[a-z][a-z0-9_.-]{0,63})$'),
+  CONSTRAINT flag_signal_hours_count_check CHECK (count >= 0)
+);
+
+-- Adoption per flag and day: HyperLogLog sketches of the customers evaluated and enabled.
+CREATE TABLE flag_adoption_days (
+  day       date NOT NULL,
+  flag_key  text NOT NULL,
+  evaluated smallint[] NOT NULL,
+  enabled   smallint[] NOT NULL,
+  CONSTRAINT flag_adoption_days_day_flag_key_pk PRIMARY KEY (day, flag_key)
 );
 
 -- The spec's recommended alerts, as data.
@@ -382,6 +422,13 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'phs_writer') THEN CREATE ROLE phs_writer NOLOGIN; END IF;
 END
 $$;
+-- Two HyperLogLog sketches merged: the larger of each register (the union of what both saw).
+CREATE OR REPLACE FUNCTION hll_merge(a smallint[], b smallint[])
+RETURNS smallint[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT array_agg(greatest(x, y) ORDER BY n) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, n)
+$$;
+
 GRANT USAGE ON SCHEMA public TO phs_reader, phs_writer;
 -- What public answers read: status, the page and its formats, health, OFREP.
 GRANT SELECT ON feature_flags, maintenance_windows, system_status, incident_updates, health_check_logs, health_check_daily TO phs_reader;
@@ -400,6 +447,8 @@ ALTER TABLE health_check_daily ENABLE ROW LEVEL SECURITY;
 ALTER TABLE alert_rules ENABLE ROW LEVEL SECURITY;
 ALTER TABLE alert_state ENABLE ROW LEVEL SECURITY;
 ALTER TABLE alert_notifications ENABLE ROW LEVEL SECURITY;
+ALTER TABLE flag_signal_hours ENABLE ROW LEVEL SECURITY;
+ALTER TABLE flag_adoption_days ENABLE ROW LEVEL SECURITY;
 -- The reader may read what public answers show, and write nothing anywhere.
 CREATE POLICY reader_reads ON feature_flags FOR SELECT TO phs_reader USING (true);
 CREATE POLICY reader_reads ON maintenance_windows FOR SELECT TO phs_reader USING (true);
@@ -420,3 +469,5 @@ CREATE POLICY writer_all ON health_check_daily FOR ALL TO phs_writer USING (true
 CREATE POLICY writer_all ON alert_rules FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON alert_state FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON alert_notifications FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON flag_signal_hours FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON flag_adoption_days FOR ALL TO phs_writer USING (true) WITH CHECK (true);

@@ -15,6 +15,7 @@ import type { AppEnv } from "./env.ts";
 import { whitelistRoutes } from "./flags/whitelist-routes.ts";
 import { flagRoutes } from "./flags/routes.ts";
 import { rolloutRoutes } from "./flags/rollout-routes.ts";
+import { signalRoutes } from "./signals/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { accessLog } from "./http/access-log.ts";
 import { limitBody, rejectDuplicateKeys } from "./http/body-guard.ts";
@@ -63,6 +64,7 @@ export function createApp() {
   app.route("/", flagRoutes);
   app.route("/", whitelistRoutes);
   app.route("/", rolloutRoutes);
+  app.route("/", signalRoutes);
   app.route("/", maintenanceRoutes);
   app.route("/", incidentRoutes);
   app.route("/", reportRoutes);

@@ -29,6 +29,8 @@ export interface Config {
   cacheNamespace: string | undefined;
   logLevel: LogLevel;
   logRetentionDays: number;
+  /** Days of feature signals kept (hourly counts, daily adoption). */
+  signalRetentionDays: number;
   incidentRetentionDays: number;
   /** Null when automatic incidents are off. */
   autoIncidents: AutoIncidentPolicy | null;
@@ -132,6 +134,7 @@ export function parseConfig(env: Env): Config {
     cacheNamespace: text("CACHE_NAMESPACE"),
     logLevel: read(raw, "LOG_LEVEL", z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" })),
     logRetentionDays: int("LOG_RETENTION_DAYS"),
+    signalRetentionDays: int("SIGNAL_RETENTION_DAYS"),
     incidentRetentionDays: int("INCIDENT_RETENTION_DAYS"),
     autoIncidents: autoIncidents ? { openAfter: int("AUTO_INCIDENT_AFTER"), resolveAfter: int("AUTO_RESOLVE_AFTER") } : null,
     flags: { limit: int("FLAG_LIMIT"), staleDays: int("STALE_FLAG_DAYS") },

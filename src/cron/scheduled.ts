@@ -26,7 +26,7 @@ import { syncOutageBuffer } from "../outage/sync-buffer.ts";
 import { dailyReport, dailyReportLines } from "../reports/daily-report.ts";
 import { flagAudit, flagAuditLines } from "../reports/flag-audit.ts";
 import { postReport } from "../reports/post-report.ts";
-import { archiveResolvedIncidents, deleteExpiredLogs, rollUpDailyHealth } from "../retention/retention.ts";
+import { archiveResolvedIncidents, deleteExpiredLogs, deleteExpiredSignals, rollUpDailyHealth } from "../retention/retention.ts";
 
 export const EVERY_MINUTE = "* * * * *";
 export const DAILY = "15 0 * * *";
@@ -94,6 +94,7 @@ export const JOBS: Record<string, Record<string, Job>> = {
     daily_rollup: ({ db, config, now }) => rollUpDailyHealth(db, now, config.logRetentionDays),
     log_retention: ({ db, config, now }) => deleteExpiredLogs(db, now, config.logRetentionDays),
     incident_archive: ({ db, config, now }) => archiveResolvedIncidents(db, now, config.incidentRetentionDays),
+    signal_retention: ({ db, config, now }) => deleteExpiredSignals(db, now, config.signalRetentionDays),
   },
   [DAILY_REPORT]: {
     // Yesterday (UTC), now that it is rolled up; printed by npm run report:daily as well.

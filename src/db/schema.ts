@@ -5,7 +5,24 @@
 // constraints (not Postgres enums) so the database refuses bad rows exactly as the spec's
 // SQL describes, and stays easy to extend.
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const INCIDENT_STATUSES = ["operational", "degraded", "partial_outage", "major_outage", "maintenance"] as const;
 // Component names: the list is the registry (src/components/registry.ts); the database
@@ -15,7 +32,13 @@ export const MAINTENANCE_STATUSES = ["scheduled", "in_progress", "completed", "c
 // Where an incident stands, in Statuspage's words: what is known, not how bad it is (status).
 export const INCIDENT_PHASES = ["investigating", "identified", "monitoring", "resolved"] as const;
 export const HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
-export const ROLLOUT_STATUSES = ["active", "paused", "completed", "cancelled"] as const;
+// held: the guard stopped it (a component it depends on is down, or its error rate is too
+// high); it resumes by itself once the guard has been clear long enough.
+export const ROLLOUT_STATUSES = ["active", "paused", "held", "completed", "cancelled"] as const;
+/** A plan that still has work to do (at most one per flag). */
+export const LIVE_ROLLOUT_STATUSES = ["active", "paused", "held"] as const;
+/** What a rollout does when the flag's error rate passes its limit. */
+export const ERROR_RATE_ACTIONS = ["hold", "rollback"] as const;
 export const FLAG_KEY_PATTERN = "^[a-z][a-z0-9_]{2,63}$";
 /** Prerequisites one flag may name directly. */
 export const MAX_PREREQUISITES = 10;
@@ -51,6 +74,9 @@ export const featureFlags = pgTable(
     // Prerequisites (the spec's "dependencies between features"): flags that must be on,
     // for the same user and customer, for this one to be on. Acyclic, checked on write.
     requires: text("requires").array().notNull().default(sql`'{}'::text[]`),
+    // Components (src/components/registry.ts) the feature relies on: its rollout holds while
+    // any of them is unhealthy or has an open incident.
+    dependsOn: text("depends_on").array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     check("feature_flags_rollout_percentage_check", sql`${t.rolloutPercentage} BETWEEN 0 AND 100`),
@@ -60,6 +86,10 @@ export const featureFlags = pgTable(
     check(
       "feature_flags_requires_check",
       sql`cardinality(${t.requires}) <= ${sql.raw(String(MAX_PREREQUISITES))} AND NOT (${t.key} = ANY (${t.requires})) AND array_to_string(${t.requires}, ',') ~ ${sql.raw(`'^(${FLAG_KEY_PATTERN.slice(1, -1)}(,${FLAG_KEY_PATTERN.slice(1, -1)})*)?$'`)}`,
+    ),
+    check(
+      "feature_flags_depends_on_check",
+      sql`array_to_string(${t.dependsOn}, ',') ~ ${sql.raw(`'^(${COMPONENT_PATTERN.slice(1, -1)}(,${COMPONENT_PATTERN.slice(1, -1)})*)?$'`)}`,
     ),
   ],
 );
@@ -84,14 +114,31 @@ export const flagRollouts = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     createdAt: createdAt(),
     createdBy: uuid("created_by"),
+    // The guard: hold (or roll back a step) while the flag's error rate over the current step
+    // passes maxErrorRate (once it has minEvaluations), or while a component it depends on is
+    // down; resume once the guard has been clear for resumeAfterMinutes.
+    maxErrorRate: numeric("max_error_rate", { precision: 6, scale: 5, mode: "number" }),
+    minEvaluations: integer("min_evaluations").notNull().default(100),
+    onErrorRate: text("on_error_rate", { enum: ERROR_RATE_ACTIONS }).notNull().default("hold"),
+    resumeAfterMinutes: integer("resume_after_minutes").notNull().default(30),
+    // Shifted like pausedAt: a held plan's clock stands still.
+    heldAt: timestamp("held_at", { withTimezone: true }),
+    holdReason: text("hold_reason"),
+    // While held: since when the guard has been clear (null while it is not).
+    guardClearSince: timestamp("guard_clear_since", { withTimezone: true }),
   },
   (t) => [
     check("flag_rollouts_percentages_check", sql`${t.startPercentage} BETWEEN 0 AND 100 AND ${t.endPercentage} BETWEEN 0 AND 100`),
     check("flag_rollouts_timing_check", sql`${t.intervalHours} > 0 AND ${t.durationHours} >= ${t.intervalHours}`),
     check("flag_rollouts_status_check", sql`${t.status} IN (${oneOf(ROLLOUT_STATUSES)})`),
     check("flag_rollouts_paused_check", sql`(${t.status} = 'paused') = (${t.pausedAt} IS NOT NULL)`),
+    check("flag_rollouts_held_check", sql`(${t.status} = 'held') = (${t.heldAt} IS NOT NULL AND ${t.holdReason} IS NOT NULL)`),
+    check(
+      "flag_rollouts_guard_check",
+      sql`(${t.maxErrorRate} IS NULL OR ${t.maxErrorRate} BETWEEN 0 AND 1) AND ${t.minEvaluations} >= 1 AND ${t.resumeAfterMinutes} BETWEEN 1 AND 10080 AND ${t.onErrorRate} IN (${oneOf(ERROR_RATE_ACTIONS)})`,
+    ),
     // At most one live plan per flag.
-    uniqueIndex("flag_rollouts_live_flag_idx").on(t.flagId).where(sql`${t.status} IN ('active', 'paused')`),
+    uniqueIndex("flag_rollouts_live_flag_idx").on(t.flagId).where(sql`${t.status} IN ('active', 'paused', 'held')`),
   ],
 );
 
@@ -250,6 +297,39 @@ export const healthCheckDaily = pgTable(
   (t) => [primaryKey({ columns: [t.day, t.component] })],
 );
 
+// Feature signals, aggregated in memory and flushed at most once a minute per isolate:
+// evaluations per flag and result, and events applications report (OpenFeature track():
+// "error", "conversion", …), per flag and hour; the error rate of a rollout step is read
+// from them. signal is "evaluated:on", "evaluated:off" or "event:<name>".
+export const flagSignalHours = pgTable(
+  "flag_signal_hours",
+  {
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    flagKey: text("flag_key").notNull(),
+    signal: text("signal").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+    valueSum: doublePrecision("value_sum").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.hour, t.flagKey, t.signal] }),
+    check("flag_signal_hours_signal_check", sql`${t.signal} ~ '^(evaluated:(on|off)|event:[a-z][a-z0-9_.-]{0,63})$'`),
+    check("flag_signal_hours_count_check", sql`${t.count} >= 0`),
+  ],
+);
+
+// Adoption: per flag and UTC day, HyperLogLog sketches of the distinct customers evaluated
+// and of those that got the feature (src/signals/hyperloglog.ts), merged register by register.
+export const flagAdoptionDays = pgTable(
+  "flag_adoption_days",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    flagKey: text("flag_key").notNull(),
+    evaluated: smallint("evaluated").array().notNull(),
+    enabled: smallint("enabled").array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.flagKey] })],
+);
+
 export const ALERT_SEVERITIES = ["page", "warn"] as const;
 export const ALERT_CONDITIONS = ["unhealthy", "degraded", "slow", "partial_outage", "major_outage"] as const;
 export const ALERT_CHANNELS = ["webhook", "slack", "pagerduty"] as const;
@@ -317,6 +397,7 @@ export const alertNotifications = pgTable(
 );
 
 export type FeatureFlag = typeof featureFlags.$inferSelect;
+export type FlagSignalHour = typeof flagSignalHours.$inferSelect;
 export type FlagRollout = typeof flagRollouts.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type SystemStatusRow = typeof systemStatus.$inferSelect;

@@ -1,6 +1,6 @@
 // How a flag is shown to admins: camelCase, ISO times, its live rollout plan, no salt.
 import type { FeatureFlag, FlagRollout } from "../db/schema.ts";
-import { nextStepAt, percentageAt, totalSteps } from "./rollout-plan.ts";
+import { nextStepAt, percentageAt, percentageAtStep, totalSteps } from "./rollout-plan.ts";
 
 export interface RolloutView {
   id: string;
@@ -16,6 +16,17 @@ export interface RolloutView {
   /** What the plan says the percentage is now (the cron applies it within a minute). */
   plannedPercentage: number;
   nextStepAt: string | null;
+  /** Set while the guard holds the plan. */
+  heldAt: string | null;
+  holdReason: string | null;
+  guard: {
+    maxErrorRate: number | null;
+    minEvaluations: number;
+    onErrorRate: FlagRollout["onErrorRate"];
+    resumeAfterMinutes: number;
+    /** While held: since when the guard has been clear. */
+    clearSince: string | null;
+  };
 }
 
 export interface FlagView {
@@ -36,12 +47,13 @@ export interface FlagView {
   owner: string | null;
   removeBy: string | null;
   requires: string[];
+  dependsOn: string[];
   rollout: RolloutView | null;
 }
 
 export function rolloutView(plan: FlagRollout, now: Date): RolloutView {
-  // A paused plan's clock stands still at the moment it was paused.
-  const at = plan.pausedAt ?? now;
+  // A paused or held plan's clock stands still at the moment it stopped.
+  const at = plan.pausedAt ?? plan.heldAt ?? now;
   return {
     id: plan.id,
     status: plan.status,
@@ -53,8 +65,18 @@ export function rolloutView(plan: FlagRollout, now: Date): RolloutView {
     pausedAt: plan.pausedAt?.toISOString() ?? null,
     step: plan.appliedStep,
     totalSteps: totalSteps(plan),
-    plannedPercentage: percentageAt(plan, at),
+    // Held, nothing more is applied until it resumes: the plan stands at its applied step.
+    plannedPercentage: plan.status === "held" ? percentageAtStep(plan, plan.appliedStep) : percentageAt(plan, at),
     nextStepAt: plan.status === "active" ? (nextStepAt(plan, at)?.toISOString() ?? null) : null,
+    heldAt: plan.heldAt?.toISOString() ?? null,
+    holdReason: plan.holdReason,
+    guard: {
+      maxErrorRate: plan.maxErrorRate,
+      minEvaluations: plan.minEvaluations,
+      onErrorRate: plan.onErrorRate,
+      resumeAfterMinutes: plan.resumeAfterMinutes,
+      clearSince: plan.guardClearSince?.toISOString() ?? null,
+    },
   };
 }
 
@@ -77,6 +99,7 @@ export function flagView(flag: FeatureFlag, plan: FlagRollout | null, now: Date)
     owner: flag.owner,
     removeBy: flag.removeBy,
     requires: flag.requires,
+    dependsOn: flag.dependsOn,
     rollout: plan ? rolloutView(plan, now) : null,
   };
 }

@@ -2,12 +2,10 @@
 // for one request loads them in one query and evaluates in memory.
 import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { featureFlags, flagRollouts } from "../db/schema.ts";
+import { featureFlags, flagRollouts, LIVE_ROLLOUT_STATUSES } from "../db/schema.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { compileFlags, evaluateFlag, isFlagOn, prepareContext, type CompiledFlag, type EvaluationContext, type FlagEvaluation } from "./evaluate.ts";
 import { flagView, type FlagView } from "./flag-view.ts";
-
-const LIVE = ["active", "paused"] as const;
 
 export function flagNotFound(key: string): DomainError {
   return new DomainError("not_found", "FLAG_NOT_FOUND", `No feature flag with key '${key}'`);
@@ -17,7 +15,7 @@ async function flagsWithPlans(db: Database, key?: string) {
   return db
     .select({ flag: featureFlags, plan: flagRollouts })
     .from(featureFlags)
-    .leftJoin(flagRollouts, and(eq(flagRollouts.flagId, featureFlags.id), inArray(flagRollouts.status, [...LIVE])))
+    .leftJoin(flagRollouts, and(eq(flagRollouts.flagId, featureFlags.id), inArray(flagRollouts.status, [...LIVE_ROLLOUT_STATUSES])))
     .where(key === undefined ? undefined : eq(featureFlags.key, key))
     .orderBy(asc(featureFlags.key));
 }

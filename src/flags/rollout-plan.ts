@@ -33,6 +33,13 @@ export function percentageAtStep(plan: Omit<RolloutPlan, "startedAt">, step: num
   return Math.floor(plan.startPercentage + ((plan.endPercentage - plan.startPercentage) * step) / steps + 0.5);
 }
 
+/** When `step` falls (or fell) due: the plan's start for step 0. */
+export function stepStartsAt(plan: RolloutPlan, step: number): Date {
+  const start = plan.startedAt.getTime();
+  if (step <= 0) return plan.startedAt;
+  return new Date(Math.min(start + step * plan.intervalHours * HOUR_MS, start + plan.durationHours * HOUR_MS));
+}
+
 export function percentageAt(plan: RolloutPlan, now: Date): number {
   return percentageAtStep(plan, stepAt(plan, now));
 }

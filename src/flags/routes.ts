@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { success } from "../http/envelope.ts";
 import { adminErrors, errorResponse, jsonBody, jsonContent, successEnvelope } from "../http/openapi.ts";
+import { recordEvaluations } from "../signals/worker-signals.ts";
 import { checkFeatureFlag, getFlag, listFlags, listStaleFlags } from "./read-flags.ts";
 import { createFeatureFlag, deleteFeatureFlag, updateFeatureFlag } from "./write-flags.ts";
 import { CheckBody, Evaluation, Flag, FlagPatchBody, KeyParam, NewFlagBody } from "./schemas.ts";
@@ -119,5 +120,11 @@ export const flagRoutes = new OpenAPIHono<AppEnv>()
       request: { params: KeyParam, body: jsonBody(CheckBody) },
       responses: { 200: jsonContent(successEnvelope(Evaluation, "FlagCheck"), "The evaluation"), ...notFound, ...adminErrors },
     }),
-    async (c) => c.json(success(await checkFeatureFlag(c.get("database")(), c.req.valid("param").key, c.req.valid("json"))), 200),
+    async (c) => {
+      const { key } = c.req.valid("param");
+      const context = c.req.valid("json");
+      const evaluation = await checkFeatureFlag(c.get("database")(), key, context);
+      recordEvaluations(c, [{ key, value: evaluation.enabled }], context);
+      return c.json(success(evaluation), 200);
+    },
   );

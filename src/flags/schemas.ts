@@ -1,6 +1,7 @@
 // The flag API's shapes, declared once: they validate requests and document the API.
 import { z } from "@hono/zod-openapi";
-import { FLAG_KEY_PATTERN, MAX_PREREQUISITES, ROLLOUT_STATUSES } from "../db/schema.ts";
+import { componentIds } from "../components/components.ts";
+import { ERROR_RATE_ACTIONS, FLAG_KEY_PATTERN, MAX_PREREQUISITES, ROLLOUT_STATUSES } from "../db/schema.ts";
 import { Day, JsonObject, Text } from "../http/input.ts";
 
 export const FlagKey = z
@@ -16,6 +17,11 @@ const Name = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 2000, multiline: true });
 const Owner = Text({ max: 200, min: 1, trim: true }).openapi({ description: "Who owns the flag: a team or a person", example: "growth-team" });
 const RemoveBy = Day.openapi({ description: "The date by which the flag should be removed (the weekly audit lists flags past it)" });
+const DependsOn = z
+  .array(z.enum(componentIds()))
+  .max(20)
+  .refine((ids) => new Set(ids).size === ids.length, { message: "names a component twice" })
+  .openapi({ description: "Components the feature relies on: a rollout of the flag holds while any of them is unhealthy or has an open incident" });
 const Requires = z
   .array(FlagKey)
   .max(MAX_PREREQUISITES)
@@ -39,6 +45,7 @@ export const NewFlagBody = z
     owner: Owner.nullable().optional(),
     removeBy: RemoveBy.nullable().optional(),
     requires: Requires.optional(),
+    dependsOn: DependsOn.optional(),
   })
   .openapi("NewFlag");
 
@@ -54,6 +61,7 @@ export const FlagPatchBody = z
     owner: Owner.nullable().optional(),
     removeBy: RemoveBy.nullable().optional(),
     requires: Requires.optional(),
+    dependsOn: DependsOn.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: "give at least one field to change" })
   .openapi("FlagPatch");
@@ -76,6 +84,31 @@ export const RolloutBody = z
       .int()
       .min(1)
       .max(24 * 365),
+    maxErrorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Hold the rollout while the flag's error rate over the current step (error events ÷ evaluations) is above this (0.05 = 5 %); none by default",
+      }),
+    minEvaluations: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: "Evaluations a step needs before its error rate counts; 100 by default" }),
+    onErrorRate: z.enum(ERROR_RATE_ACTIONS).optional().openapi({ description: "hold (the default), or rollback: also go back one step" }),
+    resumeAfterMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_080)
+      .optional()
+      .openapi({ description: "Resume a held rollout once the guard has been clear this long; 30 by default" }),
   })
   .refine((plan) => plan.intervalHours <= plan.durationHours, { message: "must not exceed durationHours", path: ["intervalHours"] })
   .openapi("RolloutPlan", { example: { startPercentage: 0, endPercentage: 100, durationHours: 168, intervalHours: 24 } });
@@ -94,6 +127,15 @@ const Rollout = z
     totalSteps: z.number().int(),
     plannedPercentage: z.number().int(),
     nextStepAt: z.string().nullable(),
+    heldAt: z.string().nullable().openapi({ description: "Set while the guard holds the rollout" }),
+    holdReason: z.string().nullable(),
+    guard: z.object({
+      maxErrorRate: z.number().nullable(),
+      minEvaluations: z.number().int(),
+      onErrorRate: z.enum(ERROR_RATE_ACTIONS),
+      resumeAfterMinutes: z.number().int(),
+      clearSince: z.string().nullable().openapi({ description: "While held: since when the guard has been clear" }),
+    }),
   })
   .openapi("Rollout");
 
@@ -116,6 +158,7 @@ export const Flag = z
     owner: z.string().nullable(),
     removeBy: z.string().nullable().openapi({ description: "YYYY-MM-DD" }),
     requires: z.array(z.string()),
+    dependsOn: z.array(z.string()),
     rollout: z.union([Rollout, z.null()]),
   })
   .openapi("Flag");

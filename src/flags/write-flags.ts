@@ -2,7 +2,7 @@
 // change in SQL and writes its audit row; any error leaves nothing behind.
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { featureFlags, flagRollouts, type FeatureFlag, type FlagRollout } from "../db/schema.ts";
+import { featureFlags, flagRollouts, LIVE_ROLLOUT_STATUSES, type FeatureFlag, type FlagRollout } from "../db/schema.ts";
 import { recordAudit, type AuditRecord } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { auditSnapshot, flagView, type FlagView } from "./flag-view.ts";
@@ -22,6 +22,8 @@ export interface NewFlag {
   removeBy?: string | null;
   /** Prerequisite flag keys. */
   requires?: string[];
+  /** Component ids the feature relies on (its rollout's guard watches them). */
+  dependsOn?: string[];
 }
 
 export type FlagPatch = Partial<Omit<NewFlag, "key">>;
@@ -76,7 +78,7 @@ export async function findLivePlan(tx: Transaction, flagId: string): Promise<Fla
   const [plan] = await tx
     .select()
     .from(flagRollouts)
-    .where(and(eq(flagRollouts.flagId, flagId), inArray(flagRollouts.status, ["active", "paused"])));
+    .where(and(eq(flagRollouts.flagId, flagId), inArray(flagRollouts.status, [...LIVE_ROLLOUT_STATUSES])));
   return plan ?? null;
 }
 
@@ -113,6 +115,7 @@ export async function createFeatureFlag(db: Database, input: NewFlag, actorId: s
         owner: input.owner ?? null,
         removeBy: input.removeBy ?? null,
         requires: input.requires ?? [],
+        dependsOn: input.dependsOn ?? [],
         createdBy: actorId,
         updatedBy: actorId,
       })
@@ -143,6 +146,7 @@ export async function updateFeatureFlag(db: Database, key: string, patch: FlagPa
         ...(patch.owner !== undefined && { owner: patch.owner }),
         ...(patch.removeBy !== undefined && { removeBy: patch.removeBy }),
         ...(patch.requires !== undefined && { requires: patch.requires }),
+        ...(patch.dependsOn !== undefined && { dependsOn: patch.dependsOn }),
         updatedAt: now,
         updatedBy: actorId,
       })
@@ -156,7 +160,7 @@ export async function updateFeatureFlag(db: Database, key: string, patch: FlagPa
       const [cancelled] = await tx
         .update(flagRollouts)
         .set({ status: "cancelled", pausedAt: null, finishedAt: now })
-        .where(and(eq(flagRollouts.flagId, before.id), inArray(flagRollouts.status, ["active", "paused"])))
+        .where(and(eq(flagRollouts.flagId, before.id), inArray(flagRollouts.status, [...LIVE_ROLLOUT_STATUSES])))
         .returning();
       if (cancelled) {
         warnings.push("The gradual rollout of this flag was cancelled because its percentage was set by hand");

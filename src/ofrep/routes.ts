@@ -17,6 +17,8 @@ import { flagClientLimit, rateLimit } from "../edge/rate-limit.ts";
 import { limitBody, rejectDuplicateKeys } from "../http/body-guard.ts";
 import { ofrepCors } from "./cors.ts";
 import { ofrepError } from "./errors.ts";
+import { EVENT_NAME_PATTERN, existingFlagKeys } from "../signals/events.ts";
+import { flushAfterResponse, isolateSignals, recordEvaluations } from "../signals/worker-signals.ts";
 
 const clientTokens = cachedTokens(parseClientTokens);
 
@@ -41,6 +43,19 @@ const Context = z
   .openapi("OfrepContext");
 // Strict at the top (only `context`); the context itself may carry any attributes, as OpenFeature contexts do.
 const EvaluationRequest = z.strictObject({ context: Context.optional() }).openapi("OfrepEvaluationRequest");
+
+const TrackedEvent = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(new RegExp(EVENT_NAME_PATTERN), "must be a lowercase letter, then up to 63 lowercase letters, digits, '_', '.' or '-'")
+      .openapi({ example: "error" }),
+    flagKey: FlagKey,
+    context: Context.optional(),
+    value: z.number().finite().optional().openapi({ description: "Summed per flag, hour and event (e.g. an order's amount)" }),
+  })
+  .openapi("OfrepTrackedEvent");
+const EventsRequest = z.strictObject({ events: z.array(TrackedEvent).min(1).max(500) }).openapi("OfrepEventsRequest");
 
 const Success = z
   .object({
@@ -103,7 +118,10 @@ ofrepRoutes
       const { key } = c.req.valid("param");
       const flag = FlagKey.safeParse(key).success ? await loadCompiledFlag(c.get("database")(), key) : null;
       if (!flag) return c.json({ key, errorCode: "FLAG_NOT_FOUND", errorDetails: `No flag with key '${key}'` }, 404);
-      return c.json(ofrepEvaluate(flag, contextFromOfrep(c.req.valid("json")?.context)), 200);
+      const context = contextFromOfrep(c.req.valid("json")?.context);
+      const result = ofrepEvaluate(flag, context);
+      recordEvaluations(c, [result], context);
+      return c.json(result, 200);
     },
   )
   .openapi(
@@ -135,11 +153,50 @@ ofrepRoutes
       const context = contextFromOfrep(c.req.valid("json")?.context);
       const flags = await loadCompiledFlags(c.get("database")());
       const payload = { flags: flags.map((flag) => ofrepEvaluate(flag, context)) };
+      recordEvaluations(c, payload.flags, context);
       const text = JSON.stringify(payload);
       const etag = await strongEtag(text);
       c.header("ETag", etag);
       c.header("Cache-Control", "private, no-cache");
       if (matchesEtag(c.req.header("if-none-match"), etag)) return c.body(null, 304);
       return c.json(payload, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/ofrep/v1/events",
+      operationId: "trackFlagEvents",
+      tags,
+      security,
+      summary: "Report events about flags (this service's extension)",
+      description:
+        "OpenFeature track() for flags: an application reports what happened to the people a flag was evaluated for (`error`, `conversion`, …), with an optional value. They are counted per flag and hour, give each rollout step its error rate (a rollout's guard can hold it on that), and show in the flag's signals. Not part of OFREP 1.0, which has no tracking endpoint yet (open-feature/protocol#71). Events for flags that do not exist are ignored and counted as such.",
+      request: { body: { required: true, content: { "application/json": { schema: EventsRequest } } } },
+      responses: {
+        202: {
+          description: "Counted (written within a minute)",
+          content: { "application/json": { schema: z.object({ accepted: z.number().int(), ignored: z.number().int() }).openapi("OfrepEventsAccepted") } },
+        },
+        400: { description: "Bad request", content: { "application/json": { schema: BulkFailure } } },
+        401: { description: "Missing or invalid client token", content: { "application/json": { schema: BulkFailure } } },
+        413: { description: "Body over 64 KiB", content: { "application/json": { schema: BulkFailure } } },
+        415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
+        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
+        500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
+      },
+    }),
+    async (c) => {
+      const { events } = c.req.valid("json");
+      const known = new Set(await existingFlagKeys(c.get("database")(), [...new Set(events.map((e) => e.flagKey))]));
+      const now = new Date();
+      let accepted = 0;
+      for (const event of events) {
+        if (!known.has(event.flagKey)) continue;
+        isolateSignals.event(event.flagKey, event.name, event.value, now);
+        accepted++;
+      }
+      flushAfterResponse(c);
+      return c.json({ accepted, ignored: events.length - accepted }, 202);
     },
   );

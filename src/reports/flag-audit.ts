@@ -3,7 +3,7 @@
 // way and flags that are switched off.
 import { and, asc, count, eq, inArray, isNotNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { featureFlags, flagRollouts } from "../db/schema.ts";
+import { featureFlags, flagRollouts, LIVE_ROLLOUT_STATUSES } from "../db/schema.ts";
 import { listStaleFlags } from "../flags/read-flags.ts";
 
 export interface FlagAudit {
@@ -39,7 +39,7 @@ export async function flagAudit(db: Database, now: Date, options: { limit: numbe
       })
       .from(flagRollouts)
       .innerJoin(featureFlags, eq(featureFlags.id, flagRollouts.flagId))
-      .where(inArray(flagRollouts.status, ["active", "paused"])),
+      .where(inArray(flagRollouts.status, [...LIVE_ROLLOUT_STATUSES])),
   ]);
   const total = totals?.total ?? 0;
   return {

@@ -3,7 +3,7 @@
 // from the three, so a rerun or an overlapping cron run posts nothing twice.
 import { sql } from "drizzle-orm";
 import { reportPayload } from "../alerts/payloads.ts";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
 import { alertNotifications } from "../db/schema.ts";
 
 const CHANNELS = ["slack", "webhook"] as const;
@@ -19,7 +19,7 @@ async function namedUuid(name: string): Promise<string> {
 
 /** Queues `title` for `period` (e.g. the report's date); answers how many were new. */
 export async function postReport(
-  db: Database,
+  db: Database | Transaction,
   now: Date,
   report: { event: string; period: string; title: string; lines: string[]; data: unknown },
 ): Promise<number> {

@@ -40,6 +40,16 @@ export async function deleteExpiredLogs(db: Database, now: Date, retentionDays: 
   return { deleted: result.rowCount ?? 0 };
 }
 
+/** Feature signals older than `days`: hourly counts and daily adoption sketches. */
+export async function deleteExpiredSignals(db: Database, now: Date, retentionDays: number): Promise<{ hours: number; days: number }> {
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  const { rows } = await db.execute<{ hours: number; days: number }>(sql`
+    WITH hours AS (DELETE FROM flag_signal_hours WHERE hour < ${cutoff.toISOString()}::timestamptz RETURNING 1),
+         days AS (DELETE FROM flag_adoption_days WHERE day < ${cutoff.toISOString().slice(0, 10)}::date RETURNING 1)
+    SELECT (SELECT count(*) FROM hours)::int AS hours, (SELECT count(*) FROM days)::int AS days`);
+  return rows[0] ?? { hours: 0, days: 0 };
+}
+
 /** Moves incidents resolved more than `days` ago, with their updates, in one statement. */
 export async function archiveResolvedIncidents(db: Database, now: Date, days: number): Promise<{ archived: number }> {
   const cutoff = new Date(now.getTime() - days * DAY_MS);

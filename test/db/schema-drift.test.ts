@@ -41,7 +41,9 @@ describe("schema.sql and the migrations", () => {
       "alert_state",
       "audit_log",
       "feature_flags",
+      "flag_adoption_days",
       "flag_rollouts",
+      "flag_signal_hours",
       "health_check_daily",
       "health_check_logs",
       "incident_updates",
@@ -55,6 +57,7 @@ describe("schema.sql and the migrations", () => {
       "flag_mul32",
       "get_system_status",
       "get_upcoming_maintenance",
+      "hll_merge",
       "is_feature_enabled",
       "log_health_check",
     ]);

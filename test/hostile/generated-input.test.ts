@@ -187,6 +187,22 @@ const flagKey = mostly(
   fc.oneof(fc.constantFrom('"stale"', '"portal_target"', '"Portal_Caps"', '"a"'), jsonText),
 );
 
+const day = mostly(
+  fc.date({ min: new Date("2000-01-01"), max: new Date("2999-12-31"), noInvalidDate: true }).map((d) => JSON.stringify(d.toISOString().slice(0, 10))),
+  fc.oneof(
+    jsonText,
+    rawText.map((t) => JSON.stringify(t)),
+  ),
+);
+const keyList = fc.array(mostly(fc.constantFrom('"portal_target"', '"portal_other"'), flagKey), { maxLength: 3 }).map((a) => `[${a.join(",")}]`);
+const componentList = fc.array(mostly(fc.constantFrom('"stripe"', '"database"', '"email"'), jsonText), { maxLength: 3 }).map((a) => `[${a.join(",")}]`);
+const documentation = {
+  owner: mostly(validName, fc.oneof(jsonText, fc.constant("null"))),
+  removeBy: day,
+  requires: keyList,
+  dependsOn: componentList,
+};
+
 interface Route {
   method: string;
   path: (n: number) => string;
@@ -218,6 +234,7 @@ const ROUTES: Record<string, Route> = {
         )
         .map((a) => `[${a.join(",")}]`),
       metadata: mostly(validMetadata, metadata),
+      ...documentation,
     }),
     stored: async (_sent, r) => flagRow(r.data.key),
   },
@@ -230,6 +247,7 @@ const ROUTES: Record<string, Route> = {
       enabled: mostly(fc.constantFrom("true", "false"), bool),
       rolloutPercentage: mostly(fc.integer({ min: 0, max: 100 }).map(String), number),
       metadata: mostly(validMetadata, metadata),
+      ...documentation,
     }),
     stored: async () => flagRow("portal_target"),
   },
@@ -243,7 +261,16 @@ const ROUTES: Record<string, Route> = {
   "POST /api/admin/flags/:key/rollout": {
     method: "POST",
     path: () => "/api/admin/flags/portal_target/rollout",
-    body: body({ startPercentage: number, endPercentage: number, durationHours: number, intervalHours: number }),
+    body: body({
+      startPercentage: number,
+      endPercentage: number,
+      durationHours: number,
+      intervalHours: number,
+      maxErrorRate: mostly(fc.double({ min: 0, max: 1, noNaN: true }).map(String), fc.oneof(number, fc.constant("null"))),
+      minEvaluations: number,
+      onErrorRate: mostly(fc.constantFrom('"hold"', '"rollback"'), jsonText),
+      resumeAfterMinutes: number,
+    }),
   },
   "POST /api/admin/maintenance": {
     method: "POST",
@@ -304,6 +331,25 @@ const ROUTES: Record<string, Route> = {
     headers: { authorization: `Bearer ${CLIENT}` },
     body: body({ context: body({ targetingKey: jsonText, userId: jsonText, customerId: jsonText, extra: jsonValue }) }),
   },
+  "POST /ofrep/v1/events": {
+    method: "POST",
+    path: () => "/ofrep/v1/events",
+    headers: { authorization: `Bearer ${CLIENT}` },
+    body: body({
+      events: fc
+        .array(
+          body({
+            name: mostly(fc.constantFrom('"error"', '"conversion"', '"checkout.done"'), jsonText),
+            flagKey: mostly(fc.constantFrom('"portal_target"', '"portal_missing"'), flagKey),
+            context: body({ targetingKey: jsonText, customerId: jsonText }),
+            value: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), number),
+          }),
+          { maxLength: 4 },
+        )
+        .map((a) => `[${a.join(",")}]`),
+    }),
+  },
+  "GET /api/admin/flags/:key/signals?": { method: "GET", path: () => "/api/admin/flags/portal_target/signals", query: query({ days: rawText }) },
   "GET /badge.svg?": { method: "GET", path: () => "/badge.svg", query: query({ component: rawText }) },
 };
 

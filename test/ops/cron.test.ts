@@ -85,6 +85,25 @@ describe("every-minute health logging", () => {
   });
 });
 
+describe("feature signal retention", () => {
+  it("deletes hourly counts and adoption days past SIGNAL_RETENTION_DAYS, and keeps the rest", async () => {
+    const now = new Date("2030-06-01T00:15:00Z");
+    await sql(
+      databaseUrl,
+      `INSERT INTO flag_signal_hours (hour, flag_key, signal, count) VALUES
+         ('2030-02-01T10:00:00Z', 'portal_x', 'evaluated:on', 5), ('2030-05-30T10:00:00Z', 'portal_x', 'evaluated:on', 7)`,
+    );
+    await sql(
+      databaseUrl,
+      `INSERT INTO flag_adoption_days (day, flag_key, evaluated, enabled)
+       SELECT d::date, 'portal_x', array_fill(0::smallint, ARRAY[2048]), array_fill(0::smallint, ARRAY[2048]) FROM unnest(ARRAY['2030-02-01', '2030-05-30']) AS d`,
+    );
+    await runCron(DAILY, { DATABASE_URL: databaseUrl, SIGNAL_RETENTION_DAYS: "30" }, now);
+    expect(await sql(databaseUrl, "SELECT count::int FROM flag_signal_hours")).toEqual([{ count: 7 }]);
+    expect(await sql(databaseUrl, "SELECT to_char(day, 'YYYY-MM-DD') AS day FROM flag_adoption_days")).toEqual([{ day: "2030-05-30" }]);
+  });
+});
+
 describe("daily roll-up, retention and archive", () => {
   const day = "2030-02-10";
   const dayStart = new Date(`${day}T00:00:00Z`).getTime();

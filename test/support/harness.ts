@@ -27,7 +27,8 @@ export async function emptyTables(databaseUrl: string): Promise<void> {
   await sql(
     databaseUrl,
     `TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, incident_updates, system_status_archive,
-       maintenance_windows, health_check_logs, health_check_daily, alert_state, alert_notifications`,
+       maintenance_windows, health_check_logs, health_check_daily, alert_state, alert_notifications,
+       flag_signal_hours, flag_adoption_days`,
   );
 }
 

@@ -6,7 +6,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openDatabase, type Database } from "../../db/client.ts";
 import * as schema from "../../db/schema.ts";
+import { SignalRecorder } from "../../signals/recorder.ts";
+import { writeSignals } from "../../signals/write-signals.ts";
 import { featureFlagsFor, type FeatureFlags } from "./feature-flags.ts";
+
+// Evaluations counted in this process and written at most once a minute (feature signals).
+const signals = new SignalRecorder();
+let writeTo: Database | undefined;
+
+/** Writes the counted evaluations now (e.g. before the process exits). */
+export async function flushNodeSignals(): Promise<void> {
+  if (writeTo) await signals.flush((batch) => writeSignals(writeTo!, batch));
+}
 
 export interface ConnectionTarget {
   connectionString: string;
@@ -22,7 +33,16 @@ export async function featureFlagsFromConnectionString(target: ConnectionTarget)
   const database = driver === "neon" ? neonDatabase(target.connectionString) : await nodePostgresDatabase(target.connectionString);
   const flagLimit = target.flagLimit ?? Number(process.env.FLAG_LIMIT ?? shippedSetting("FLAG_LIMIT"));
   if (!Number.isInteger(flagLimit) || flagLimit <= 0) throw new Error(`feature-flags: FLAG_LIMIT must be a whole number above 0 (is ${flagLimit})`);
-  return featureFlagsFor(database, { flagLimit, actorId: target.actorId });
+  writeTo = database;
+  return featureFlagsFor(database, {
+    flagLimit,
+    actorId: target.actorId,
+    signals: {
+      recorder: signals,
+      write: (batch) => writeSignals(database, batch),
+      onError: (error) => console.warn(`feature-flags: counted evaluations not written yet (kept for the next try): ${String(error)}`),
+    },
+  });
 }
 
 function neonDatabase(connectionString: string): Database {

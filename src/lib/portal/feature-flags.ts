@@ -12,7 +12,8 @@
 // admin API validates it, and every change is audited.
 import type { z } from "zod";
 import type { Database } from "../../db/client.ts";
-import { checkFeatureFlag as checkFlag, getEnabledFeatures as enabledFeatures, isFeatureEnabled as isEnabled } from "../../flags/read-flags.ts";
+import { evaluateFlag, isFlagOn, prepareContext } from "../../flags/evaluate.ts";
+import { loadCompiledFlag, loadCompiledFlags } from "../../flags/read-flags.ts";
 import type { FlagView } from "../../flags/flag-view.ts";
 import { gradualRollout as startRollout } from "../../flags/rollouts.ts";
 import { FlagPatchBody, Id, NewFlagBody, RolloutBody } from "../../flags/schemas.ts";
@@ -22,6 +23,7 @@ import {
   createFeatureFlag as createFlag,
   updateFeatureFlag as updateFlag,
 } from "../../flags/write-flags.ts";
+import type { SignalRecorder, SignalWriter } from "../../signals/recorder.ts";
 import { DomainError } from "../domain-error.ts";
 
 /** Who a flag is evaluated for: any identifiers (they are hashed), both optional. */
@@ -60,6 +62,8 @@ export interface FeatureFlagOptions {
   /** Who changes are recorded as when a call names no actor (null: nobody in particular). */
   actorId?: string | null;
   clock?: () => Date;
+  /** Where evaluations are counted (feature signals), and how they are written (at most once a minute). */
+  signals?: { recorder: SignalRecorder; write: SignalWriter; onError?: (error: unknown) => void };
 }
 
 /** Input checked as the admin API checks it; a refusal names the field and changes nothing. */
@@ -79,18 +83,35 @@ const actor = (given: string | null | undefined, fallback: string | null | undef
 /** The spec's eight functions, bound to one database. */
 export function featureFlagsFor(db: Database, options: FeatureFlagOptions): FeatureFlags {
   const now = () => options.clock?.() ?? new Date();
+  const record = (results: [string, boolean][], context: FeatureContext) => {
+    const signals = options.signals;
+    if (!signals) return;
+    const at = now();
+    const { hashed } = prepareContext(context);
+    for (const [key, on] of results) signals.recorder.evaluated(key, on, hashed, at);
+    signals.recorder.flushIfDue(signals.write, at.getTime()).catch((error: unknown) => signals.onError?.(error));
+  };
   return {
-    isFeatureEnabled: (key, context = {}) => isEnabled(db, key, context),
-    async checkFeatureFlag(key, context = {}) {
-      try {
-        const { enabled, reason } = await checkFlag(db, key, context);
-        return { enabled, reason };
-      } catch (error) {
-        if (error instanceof DomainError && error.code === "FLAG_NOT_FOUND") return { enabled: false, reason: "not_found" };
-        throw error;
-      }
+    async isFeatureEnabled(key, context = {}) {
+      const flag = await loadCompiledFlag(db, key);
+      if (!flag) return false;
+      const on = isFlagOn(flag, prepareContext(context));
+      record([[key, on]], context);
+      return on;
     },
-    getEnabledFeatures: (context = {}) => enabledFeatures(db, context),
+    async checkFeatureFlag(key, context = {}) {
+      const flag = await loadCompiledFlag(db, key);
+      if (!flag) return { enabled: false, reason: "not_found" };
+      const { enabled, reason } = evaluateFlag(flag, context);
+      record([[key, enabled]], context);
+      return { enabled, reason };
+    },
+    async getEnabledFeatures(context = {}) {
+      const prepared = prepareContext(context);
+      const results = (await loadCompiledFlags(db)).map((flag): [string, boolean] => [flag.key, isFlagOn(flag, prepared)]);
+      record(results, context);
+      return results.filter(([, on]) => on).map(([key]) => key);
+    },
     async updateFeatureFlag(key, patch, actorId) {
       return (await updateFlag(db, key, valid(FlagPatchBody, patch), actor(actorId, options.actorId), now())).flag;
     },
@@ -133,6 +154,11 @@ function library(): Promise<FeatureFlags> {
     configureFeatureFlags(url);
   }
   return bound!;
+}
+
+/** Writes the evaluations counted so far (they are written at most once a minute otherwise). */
+export async function flushFeatureSignals(): Promise<void> {
+  if (bound) await (await import("./connect.ts")).flushNodeSignals();
 }
 
 export const isFeatureEnabled: FeatureFlags["isFeatureEnabled"] = async (...args) => (await library()).isFeatureEnabled(...args);
