@@ -84,16 +84,10 @@ export const RolloutBody = z
       .int()
       .min(1)
       .max(24 * 365),
-    maxErrorRate: z
-      .number()
-      .min(0)
-      .max(1)
-      .nullable()
-      .optional()
-      .openapi({
-        description:
-          "Hold the rollout while the flag's error rate over the current step (error events ÷ evaluations) is above this (0.05 = 5 %); none by default",
-      }),
+    maxErrorRate: z.number().min(0).max(1).nullable().optional().openapi({
+      description:
+        "Hold the rollout while the flag's error rate over the current step (error events ÷ evaluations) is above this (0.05 = 5 %); none by default",
+    }),
     minEvaluations: z
       .number()
       .int()
