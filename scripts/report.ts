@@ -27,7 +27,15 @@ if (kind === "flags") {
   console.log(`  past their remove-by date: ${a.pastRemoveBy.length ? "" : "none"}`);
   for (const f of a.pastRemoveBy) console.log(`    ${f.key.padEnd(32)} due ${f.removeBy} (${f.daysPast} d ago)${f.owner ? `, ${f.owner}` : ""}`);
   console.log(`  rollouts in progress: ${a.rolloutsInProgress.length ? "" : "none"}`);
-  for (const r of a.rolloutsInProgress) console.log(`    ${r.key.padEnd(32)} ${r.status}, ${r.startPercentage}% → ${r.endPercentage}% since ${r.startedAt}`);
+  for (const r of a.rolloutsInProgress) {
+    const errors = r.stepErrorRate === null ? "" : `, ${(r.stepErrorRate * 100).toFixed(2)}% errors this step`;
+    const hold = r.status === "held" ? ` — held: ${r.holdReason}` : "";
+    console.log(
+      `    ${r.key.padEnd(32)} ${r.status} at ${r.rolloutPercentage}% (step ${r.step} of ${r.totalSteps}, ${r.startPercentage}% → ${r.endPercentage}%)${errors}${hold}`,
+    );
+  }
+  console.log(`  adoption over 7 days: ${a.adoption.length ? "" : "nothing counted"}`);
+  for (const f of a.adoption) console.log(`    ${f.key.padEnd(32)} ${f.adoptionPercent}% of ${f.customersEvaluated} customers`);
 } else {
   const r = body.data as DailyReport;
   console.log(`Daily health report, ${r.date} (UTC), from the ${r.source === "rollup" ? "daily roll-up" : "raw logs"}`);

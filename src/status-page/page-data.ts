@@ -1,9 +1,17 @@
 // Everything the public status page and the formats built on it show, read from the
 // database in parallel, as typed rows: the latest probe round, incidents of the last 14 days with their
 // timelines, maintenance, 90 days of daily uptime and 24 hours of response times.
-import { and, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { maintenanceWindows, type Component, type HealthStatus, type IncidentPhase, type IncidentStatus, type MaintenanceWindow } from "../db/schema.ts";
+import {
+  featureFlags,
+  maintenanceWindows,
+  type Component,
+  type HealthStatus,
+  type IncidentPhase,
+  type IncidentStatus,
+  type MaintenanceWindow,
+} from "../db/schema.ts";
 import { dailyStatsQuery, toDailyStats, type DailyStatsRow } from "../retention/daily-stats.ts";
 import { startOfUtcDay } from "../retention/retention.ts";
 import { HEALTH_FRESH_MS } from "../status/system-status.ts";
@@ -45,8 +53,18 @@ export interface DayUptime {
   uptimePercent: number | null;
 }
 
+/** A feature fully released in the last RELEASES_DAYS days: its name and when (nothing else about flags is public). */
+export interface ReleaseEntry {
+  name: string;
+  releasedAt: Date;
+}
+
+export const RELEASES_DAYS = 30;
+
 export interface PageData {
   now: Date;
+  /** Features fully on (enabled at 100 %) that were first released in the last 30 days. */
+  releases: ReleaseEntry[];
   latest: Record<string, { status: HealthStatus; responseTimeMs: number | null; checkedAt: Date }>;
   incidents: IncidentEntry[];
   maintenance: MaintenanceEntry[];
@@ -96,7 +114,7 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
   const since90 = new Date(today.getTime() - (UPTIME_DAYS - 1) * DAY_MS);
   const historyStart = new Date(now.getTime() - HISTORY_DAYS * DAY_MS);
   const m = maintenanceWindows;
-  const [latest, incidents, maintenance, daily, todayStats, responseTimes] = await Promise.all([
+  const [latest, incidents, maintenance, daily, todayStats, responseTimes, releases] = await Promise.all([
     db.execute<LatestRow>(sql`
       SELECT DISTINCT ON (component) component, status, response_time_ms, checked_at
       FROM health_check_logs
@@ -142,9 +160,30 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
       FROM health_check_logs
       WHERE checked_at > ${new Date(now.getTime() - DAY_MS).toISOString()}::timestamptz AND response_time_ms IS NOT NULL
       GROUP BY component, hour ORDER BY hour`),
+    db
+      .select({ name: featureFlags.name, releasedAt: featureFlags.releasedAt })
+      .from(featureFlags)
+      .where(
+        and(
+          eq(featureFlags.enabled, true),
+          eq(featureFlags.rolloutPercentage, 100),
+          gt(featureFlags.releasedAt, new Date(now.getTime() - RELEASES_DAYS * DAY_MS)),
+          lte(featureFlags.releasedAt, now),
+        ),
+      )
+      .orderBy(desc(featureFlags.releasedAt))
+      .limit(20),
   ]);
 
-  const data: PageData = { now, latest: {}, incidents: [], maintenance, uptime: {}, responseTimes: {} };
+  const data: PageData = {
+    now,
+    releases: releases.map((r) => ({ name: r.name, releasedAt: r.releasedAt! })),
+    latest: {},
+    incidents: [],
+    maintenance,
+    uptime: {},
+    responseTimes: {},
+  };
   for (const r of latest.rows) {
     data.latest[r.component] = { status: r.status, responseTimeMs: r.response_time_ms, checkedAt: d(r.checked_at) };
   }
@@ -179,6 +218,7 @@ export async function loadPageData(db: Database, now: Date): Promise<PageData> {
 export function pageDataFromJson(json: unknown): PageData {
   const v = json as {
     now: string;
+    releases?: { name: string; releasedAt: string }[];
     latest: Record<string, { status: HealthStatus; responseTimeMs: number | null; checkedAt: string }>;
     incidents: (Omit<IncidentEntry, "startedAt" | "resolvedAt" | "updates"> & {
       startedAt: string;
@@ -193,6 +233,8 @@ export function pageDataFromJson(json: unknown): PageData {
   };
   return {
     now: d(v.now),
+    // Kept by an earlier version without releases: none.
+    releases: (v.releases ?? []).map((r) => ({ name: r.name, releasedAt: d(r.releasedAt) })),
     latest: Object.fromEntries(Object.entries(v.latest).map(([k, l]) => [k, { ...l, checkedAt: d(l.checkedAt) }])),
     incidents: v.incidents.map((i) => ({
       ...i,
@@ -215,5 +257,5 @@ export function pageDataFromJson(json: unknown): PageData {
 
 /** What the page shows when nothing is known but the live probes. */
 export function emptyPageData(now: Date): PageData {
-  return { now, latest: {}, incidents: [], maintenance: [], uptime: {}, responseTimes: {} };
+  return { now, releases: [], latest: {}, incidents: [], maintenance: [], uptime: {}, responseTimes: {} };
 }

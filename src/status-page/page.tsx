@@ -23,7 +23,7 @@ ul.components{list-style:none;margin:0;padding:0;border:1px solid var(--line);bo
 svg.bar{display:block;width:100%;height:34px;margin-top:.5rem}svg.bar rect.c-ok{fill:var(--ok)}svg.bar rect.c-warn{fill:var(--warn)}svg.bar rect.c-bad{fill:var(--bad)}svg.bar rect.c-none{fill:var(--none)}svg.bar rect:hover{opacity:.7}
 .legend{display:flex;justify-content:space-between;color:var(--muted);font-size:.75rem}svg.spark{width:9rem;height:2rem;vertical-align:middle}svg.spark polyline{fill:none;stroke:var(--maint);stroke-width:1.5}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin-bottom:.75rem}.card h3{margin:0 0 .25rem;font-size:1rem}
-ol.timeline{list-style:none;margin:.5rem 0 0;padding:0 0 0 1rem;border-left:2px solid var(--line)}ol.timeline li{margin:.4rem 0}time,.muted{color:var(--muted);font-size:.875rem}
+ol.timeline{list-style:none;margin:.5rem 0 0;padding:0 0 0 1rem;border-left:2px solid var(--line)}ol.timeline li{margin:.4rem 0}ul.releases{list-style:none;padding:0;margin:.5rem 0 0}ul.releases li{margin:.3rem 0}time,.muted{color:var(--muted);font-size:.875rem}
 footer{color:var(--muted);font-size:.875rem;padding:2rem 1rem 3rem}
 .notice{border:2px solid var(--warn);border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
 `;
@@ -209,6 +209,21 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
               <p class="muted">No maintenance scheduled.</p>
             )}
           </section>
+          {data.releases.length > 0 && (
+            <section aria-labelledby="releases">
+              <h2 id="releases">Recently released</h2>
+              <ul class="releases">
+                {data.releases.map((r) => (
+                  <li>
+                    {r.name}{" "}
+                    <span class="muted">
+                      · <Time at={r.releasedAt} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
           <section aria-labelledby="history">
             <h2 id="history">Past incidents (14 days)</h2>
             {model.recentIncidents.length ? (

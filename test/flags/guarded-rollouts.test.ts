@@ -157,8 +157,12 @@ describe("a rollout guarded by the feature's own error rate", () => {
       { action: "rollout.rollback", actor_id: null, after: expect.objectContaining({ step: 1, rolloutPercentage: 25 }) },
       { action: "rollout.hold", actor_id: null, after: expect.objectContaining({ status: "held", step: 1, rolloutPercentage: 25 }) },
     ]);
-    // The flag's signals show the step that went wrong.
+    // The flag's signals show the step that went wrong, and the weekly audit the hold.
     const steps = (await admin("GET", "/api/admin/flags/portal_new_checkout/signals")).body.data.rollout.steps;
     expect(steps.find((s: { step: number }) => s.step === 1)).toMatchObject({ percentage: 25 });
+    const weekly = (await admin("GET", "/api/admin/reports/flags")).body.data;
+    expect(weekly.rolloutsInProgress).toEqual([
+      expect.objectContaining({ key: "portal_new_checkout", status: "held", rolloutPercentage: 25, step: 1, totalSteps: 4, holdReason: rollout.holdReason }),
+    ]);
   });
 });

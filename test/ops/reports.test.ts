@@ -75,7 +75,8 @@ describe("flag audit report", () => {
       staleAfterDays: 14,
       staleFlags: [{ key: "portal_old", daysAtFullRollout: 30 }],
       pastRemoveBy: [{ key: "portal_new", owner: "growth", daysPast: 3 }],
-      rolloutsInProgress: [{ key: "portal_off", status: "active" }],
+      rolloutsInProgress: [{ key: "portal_off", status: "active", rolloutPercentage: 0, step: 0, totalSteps: 4, holdReason: null, stepErrorRate: null }],
+      adoption: [],
     });
   });
 });

@@ -110,6 +110,24 @@ describe("status page (GET /)", () => {
     expect(html.length).toBeLessThan(100_000);
     expect(gzipped.byteLength).toBeLessThan(8_000);
   });
+
+  it("names the features released in the last 30 days, and nothing about flags short of fully on", async () => {
+    await sql(
+      databaseUrl,
+      `INSERT INTO feature_flags (key, name, description, enabled, rollout_percentage, released_at) VALUES
+         ('portal_dark_mode', 'Dark mode', 'internal: ticket 123', true, 100, now() - interval '3 days'),
+         ('portal_old_release', 'Old release', NULL, true, 100, now() - interval '45 days'),
+         ('portal_half_way', 'Half way', NULL, true, 50, now() - interval '5 days'),
+         ('portal_secret', 'Secret thing', NULL, true, 10, NULL)`,
+    );
+    try {
+      const html = await (await get("/")).text();
+      expect(html).toMatch(/<h2 id="releases">Recently released<\/h2><ul class="releases"><li>Dark mode <span class="muted">· <time/);
+      for (const hidden of ["Old release", "Half way", "Secret thing", "ticket 123", "portal_dark_mode"]) expect(html).not.toContain(hidden);
+    } finally {
+      await sql(databaseUrl, "DELETE FROM feature_flags");
+    }
+  });
 });
 
 describe("Statuspage v2 JSON", () => {
