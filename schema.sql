@@ -234,6 +234,62 @@ CREATE TABLE flag_adoption_days (
   CONSTRAINT flag_adoption_days_day_flag_key_pk PRIMARY KEY (day, flag_key)
 );
 
+-- Subscribers: people and systems told about incidents and maintenance. Only what sending
+-- needs is kept: the address, the components, and when it was confirmed.
+CREATE TABLE subscribers (
+  id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  channel              text NOT NULL CONSTRAINT subscribers_channel_check CHECK (channel IN ('email', 'webhook', 'slack')),
+  address              text NOT NULL CONSTRAINT subscribers_address_check CHECK (length(address) BETWEEN 3 AND 2048),
+  components           text[] NOT NULL DEFAULT '{}'::text[]
+                       CONSTRAINT subscribers_components_check
+                       CHECK (array_to_string(components, ',') ~ '^([a-z][a-z0-9_]{1,31}(,[a-z][a-z0-9_]{1,31})*)?$'),
+  status               text NOT NULL DEFAULT 'pending'
+                       CONSTRAINT subscribers_status_check CHECK (status IN ('pending', 'active', 'paused', 'unsubscribed')),
+  created_at           timestamptz NOT NULL DEFAULT now(),
+  confirmation_sent_at timestamptz,
+  confirmed_at         timestamptz,
+  unsubscribed_at      timestamptz,
+  paused_at            timestamptz,
+  pause_reason         text,
+  consecutive_failures integer NOT NULL DEFAULT 0,
+  CONSTRAINT subscribers_paused_check CHECK ((status = 'paused') = (paused_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX subscribers_channel_address_idx ON subscribers (channel, lower(address));
+CREATE INDEX subscribers_active_idx ON subscribers (status) WHERE status = 'active';
+
+-- What subscribers are told: one row per change, fanned out to deliveries by the cron.
+CREATE TABLE notification_events (
+  id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  kind          text NOT NULL CONSTRAINT notification_events_kind_check CHECK (kind IN ('incident.opened', 'incident.updated', 'incident.resolved',
+                  'maintenance.scheduled', 'maintenance.reminder', 'maintenance.started', 'maintenance.completed', 'maintenance.cancelled')),
+  dedup_key     text NOT NULL CONSTRAINT notification_events_dedup_key_unique UNIQUE,
+  components    text[] NOT NULL,
+  message       jsonb NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  fanned_out_at timestamptz
+);
+CREATE INDEX notification_events_pending_idx ON notification_events (created_at) WHERE fanned_out_at IS NULL;
+
+-- One message to one subscriber: leased, retried with backoff, sent once.
+CREATE TABLE subscriber_deliveries (
+  id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  event_id        uuid NOT NULL
+                  CONSTRAINT subscriber_deliveries_event_id_notification_events_id_fk REFERENCES notification_events (id) ON DELETE CASCADE,
+  subscriber_id   uuid NOT NULL
+                  CONSTRAINT subscriber_deliveries_subscriber_id_subscribers_id_fk REFERENCES subscribers (id) ON DELETE CASCADE,
+  status          text NOT NULL DEFAULT 'pending'
+                  CONSTRAINT subscriber_deliveries_status_check CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  batch_key       text,
+  last_error      text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  sent_at         timestamptz
+);
+CREATE UNIQUE INDEX subscriber_deliveries_event_subscriber_idx ON subscriber_deliveries (event_id, subscriber_id);
+CREATE INDEX subscriber_deliveries_due_idx ON subscriber_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX subscriber_deliveries_subscriber_idx ON subscriber_deliveries (subscriber_id);
+
 -- The spec's recommended alerts, as data.
 CREATE TABLE alert_rules (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -449,6 +505,9 @@ ALTER TABLE alert_state ENABLE ROW LEVEL SECURITY;
 ALTER TABLE alert_notifications ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flag_signal_hours ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flag_adoption_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE subscribers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notification_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE subscriber_deliveries ENABLE ROW LEVEL SECURITY;
 -- The reader may read what public answers show, and write nothing anywhere.
 CREATE POLICY reader_reads ON feature_flags FOR SELECT TO phs_reader USING (true);
 CREATE POLICY reader_reads ON maintenance_windows FOR SELECT TO phs_reader USING (true);
@@ -471,3 +530,6 @@ CREATE POLICY writer_all ON alert_state FOR ALL TO phs_writer USING (true) WITH 
 CREATE POLICY writer_all ON alert_notifications FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON flag_signal_hours FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON flag_adoption_days FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON subscribers FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON notification_events FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON subscriber_deliveries FOR ALL TO phs_writer USING (true) WITH CHECK (true);

@@ -37,7 +37,9 @@ const readUrl = process.env.DATABASE_READ_URL ?? (await readOnlyRole(databaseUrl
 const relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 0), serialize: embedded !== undefined });
 log(`neon relay (WebSocket and HTTP): ${relay.address}`);
 const vendors = await startFakeVendors({ port: Number(process.env.FAKE_VENDORS_PORT ?? 0) });
-log(`fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default)`);
+log(
+  `fake vendors (Stripe, Twilio, Resend): ${vendors.url}  (steer with POST ${vendors.url}/__control/default; emails sent: GET ${vendors.url}/__emails/default)`,
+);
 
 const vars: Record<string, string> = {
   ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `${DEMO_ACTOR}=dev-admin-token`,
@@ -50,6 +52,12 @@ const vars: Record<string, string> = {
   // Alerts go to the local receiver unless real channels are configured.
   ...vendors.hookUrls("default"),
   PAGERDUTY_ROUTING_KEY: process.env.PAGERDUTY_ROUTING_KEY ?? "local-dev-routing-key",
+  // Subscriptions on: links point at this server, emails go to the fake Resend (see what
+  // each subscriber got at <vendors>/__emails/default). A fixed key keeps links valid
+  // across restarts; it signs nothing outside this machine.
+  SUBSCRIPTION_KEY: process.env.SUBSCRIPTION_KEY ?? "local-dev-subscription-key",
+  PUBLIC_URL: process.env.PUBLIC_URL ?? `http://127.0.0.1:${port}`,
+  NOTIFY_FROM: process.env.NOTIFY_FROM ?? "Portal status <status@mail.example.com>",
 };
 // Settings worth changing for a local run (the benchmark uses them), passed through when set.
 for (const name of ["RATE_LIMIT", "RATE_LIMIT_PER_MINUTE", "OFREP_RATE_LIMIT_PER_MINUTE", "EDGE_CACHE", "LOG_LEVEL", "STATUS_PAGE_TITLE"]) {

@@ -31,6 +31,9 @@ import { reportRoutes } from "./reports/routes.ts";
 import { registerStatusPageDocs } from "./status-page/openapi.ts";
 import { statusPageRoutes } from "./status-page/routes.tsx";
 import { statusRoutes } from "./status/routes.ts";
+import { subscriberAdminRoutes } from "./subscriptions/admin-routes.ts";
+import { registerSubscriptionDocs } from "./subscriptions/openapi.ts";
+import { subscriptionRoutes } from "./subscriptions/routes.tsx";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -69,9 +72,12 @@ export function createApp() {
   app.route("/", incidentRoutes);
   app.route("/", reportRoutes);
   app.route("/", auditRoutes);
+  app.route("/", subscriberAdminRoutes);
   app.route("/", ofrepRoutes);
   app.route("/", statusPageRoutes());
   registerStatusPageDocs(app.openAPIRegistry);
+  app.route("/", subscriptionRoutes);
+  registerSubscriptionDocs(app.openAPIRegistry);
   mountDocs(app);
 
   app.notFound(notFoundHandler(app));

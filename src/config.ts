@@ -41,6 +41,15 @@ export interface Config {
   /** Each vendor component's settings, by component id, as its probe declares them. */
   vendors: Record<string, VendorSettings>;
   alerts: ChannelConfig;
+  subscriptions: {
+    /** Signs confirmation and unsubscribe links and webhook deliveries; unset: subscriptions are off. */
+    key: string | undefined;
+    /** The sender of subscription emails; unset: email subscriptions are off. */
+    from: string | undefined;
+    perMinute: number;
+    subscribeRateLimitPerMinute: number;
+    retentionDays: number;
+  };
   adminTokens: string | undefined;
   flagClientTokens: string | undefined;
   version: { app: string | undefined; build: string | undefined; deployedAt: string | undefined };
@@ -68,6 +77,7 @@ export const SECRETS = [
   "ALERT_WEBHOOK_URL",
   "ALERT_SLACK_WEBHOOK_URL",
   "PAGERDUTY_ROUTING_KEY",
+  "SUBSCRIPTION_KEY",
 ] as const;
 export type Secrets = Partial<Record<(typeof SECRETS)[number], string>>;
 
@@ -154,6 +164,13 @@ export function parseConfig(env: Env): Config {
       slackWebhookUrl: url("ALERT_SLACK_WEBHOOK_URL", true),
       pagerdutyRoutingKey: text("PAGERDUTY_ROUTING_KEY"),
       pagerdutyEventsUrl: url("PAGERDUTY_EVENTS_URL")!,
+    },
+    subscriptions: {
+      key: text("SUBSCRIPTION_KEY"),
+      from: text("NOTIFY_FROM"),
+      perMinute: int("NOTIFICATIONS_PER_MINUTE"),
+      subscribeRateLimitPerMinute: int("SUBSCRIBE_RATE_LIMIT_PER_MINUTE"),
+      retentionDays: int("SUBSCRIBER_RETENTION_DAYS"),
     },
     adminTokens: text("ADMIN_TOKENS"),
     flagClientTokens: text("FLAG_CLIENT_TOKENS"),

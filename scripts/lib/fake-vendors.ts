@@ -1,10 +1,14 @@
-// Stand-ins for Stripe, Twilio and Resend, answering the three endpoints the health
-// probes call the way the vendors do: credentials checked, realistic JSON. Also a
-// receiver for alert webhooks (POST /<scope>/hooks/<name>, bodies recorded). Latency and
-// failures are set at run time per scope (the first path segment), so parallel test
-// files and a demo can each steer their own:
+// Stand-ins for Stripe, Twilio and Resend, answering the endpoints the health probes call
+// the way the vendors do (credentials checked, realistic JSON), and Resend's send and
+// batch-send endpoints, which record every email and honour Idempotency-Key as Resend
+// does (the same key and body: the first answer again, nothing sent; the same key with
+// another body: 409). Also a receiver for webhooks (POST /<scope>/hooks/<name>: alert
+// channels and subscribers; bodies and PHS-* headers recorded). Latency and failures are
+// set at run time per scope (the first path segment), so parallel test files and a demo
+// can each steer their own:
 //   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|null}, "hooks": {...}}
-//   GET  /__requests/<scope>  what was asked, when each request started, and hook bodies
+//   GET  /__requests/<scope>  what was asked, when each request started, bodies (DELETE forgets them)
+//   GET  /__emails/<scope>    every email sent, one entry per recipient, as they would get it
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
 export const FAKE_CREDENTIALS = {
@@ -25,7 +29,23 @@ interface RequestRecord {
   path: string;
   startedAt: number;
   body?: unknown;
+  headers?: Record<string, string>;
+  /** A hook's body exactly as received (what a signature covers). */
+  raw?: string;
+  /** Resend: answered from an earlier request with the same Idempotency-Key; nothing sent. */
+  replayed?: boolean;
 }
+interface SentEmail {
+  id: string;
+  at: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  headers?: Record<string, string>;
+}
+const EMAIL_BATCH_MAX = 100;
 
 export interface FakeVendors {
   url: string;
@@ -40,6 +60,8 @@ export async function startFakeVendors(options: { host?: string; port?: number }
   const host = options.host ?? "127.0.0.1";
   const behaviours = new Map<string, Behaviour>();
   const records = new Map<string, RequestRecord[]>();
+  const emails = new Map<string, SentEmail[]>();
+  const idempotent = new Map<string, { body: string; status: number; answer: unknown }>();
   const behaviourOf = (scope: string, vendor: Vendor): Behaviour => behaviours.get(`${scope}/${vendor}`) ?? { latencyMs: 0, failure: null };
 
   const server = createServer(async (req, res) => {
@@ -55,7 +77,13 @@ export async function startFakeVendors(options: { host?: string; port?: number }
         }
         return json(res, 200, { ok: true });
       }
+      if (scope === "__requests" && req.method === "DELETE") {
+        records.delete(section);
+        emails.delete(section);
+        return json(res, 200, { ok: true });
+      }
       if (scope === "__requests") return json(res, 200, records.get(section) ?? []);
+      if (scope === "__emails") return json(res, 200, emails.get(section) ?? []);
       if (section === "hooks" && req.method === "POST") {
         const text = await readBody(req);
         const list = records.get(scope) ?? [];
@@ -65,7 +93,8 @@ export async function startFakeVendors(options: { host?: string; port?: number }
         } catch {
           // recorded as text
         }
-        list.push({ vendor: "hooks", path: `/${rest.join("/")}`, startedAt, body });
+        const headers = Object.fromEntries(Object.entries(req.headers).flatMap(([k, v]) => (k.startsWith("phs-") && typeof v === "string" ? [[k, v]] : [])));
+        list.push({ vendor: "hooks", path: `/${rest.join("/")}`, startedAt, body, raw: text, headers });
         records.set(scope, list);
         const behaviour = behaviourOf(scope, "hooks");
         if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
@@ -77,7 +106,15 @@ export async function startFakeVendors(options: { host?: string; port?: number }
       const vendor = section as Vendor;
       const path = `/${rest.join("/")}`;
       const list = records.get(scope) ?? [];
-      list.push({ vendor, path, startedAt });
+      const sending = vendor === "resend" && req.method === "POST" && (path === "/emails" || path === "/emails/batch");
+      const text = sending ? await readBody(req) : "";
+      const key = sending ? req.headers["idempotency-key"] : undefined;
+      const record: RequestRecord = { vendor, path, startedAt };
+      if (sending) {
+        record.body = parseOr(text);
+        if (typeof key === "string") record.headers = { "idempotency-key": key };
+      }
+      list.push(record);
       records.set(scope, list);
 
       const behaviour = behaviourOf(scope, vendor);
@@ -87,6 +124,23 @@ export async function startFakeVendors(options: { host?: string; port?: number }
       if (behaviour.failure === "garbage") {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end("<html>not json");
+      }
+      if (sending) {
+        const remembered = typeof key === "string" ? idempotent.get(`${scope}/${key}`) : undefined;
+        if (remembered && remembered.body !== text) {
+          return json(res, 409, {
+            statusCode: 409,
+            name: "invalid_idempotent_request",
+            message: "Same idempotency key used with a different request payload.",
+          });
+        }
+        if (remembered) {
+          record.replayed = true;
+          return json(res, remembered.status, remembered.answer);
+        }
+        const answer = sendAnswer(path, text, req.headers.authorization ?? "", (sent) => emails.set(scope, [...(emails.get(scope) ?? []), ...sent]));
+        if (typeof key === "string" && answer.status === 200) idempotent.set(`${scope}/${key}`, { body: text, status: answer.status, answer: answer.body });
+        return json(res, answer.status, answer.body);
       }
       const answer = vendorAnswer(vendor, path, req.headers.authorization ?? "");
       return json(res, answer.status, answer.body);
@@ -169,6 +223,44 @@ function vendorAnswer(vendor: Vendor, path: string, authorization: string): { st
       ],
     },
   };
+}
+
+/** Resend's POST /emails and /emails/batch: validated as Resend does, recorded as sent. */
+function sendAnswer(path: string, text: string, authorization: string, record: (sent: SentEmail[]) => void): { status: number; body: unknown } {
+  if (authorization !== `Bearer ${FAKE_CREDENTIALS.RESEND_API_KEY}`)
+    return { status: 401, body: { statusCode: 401, name: "validation_error", message: "API key is invalid" } };
+  const body = parseOr(text);
+  const items = path === "/emails/batch" ? body : [body];
+  const invalid = (message: string) => ({ status: 422, body: { statusCode: 422, name: "validation_error", message } });
+  if (!Array.isArray(items) || items.length === 0) return invalid("The request body must be a non-empty array of emails");
+  if (items.length > EMAIL_BATCH_MAX) return invalid(`Too many emails in one batch: at most ${EMAIL_BATCH_MAX}`);
+  const sent: SentEmail[] = [];
+  for (const item of items as Record<string, unknown>[]) {
+    const to = typeof item?.to === "string" ? [item.to] : item?.to;
+    if (typeof item?.from !== "string" || !Array.isArray(to) || to.length === 0 || typeof item.subject !== "string")
+      return invalid("Each email needs from, to and subject");
+    if (typeof item.text !== "string" && typeof item.html !== "string") return invalid("Each email needs text or html");
+    sent.push({
+      id: crypto.randomUUID(),
+      at: new Date().toISOString(),
+      from: item.from,
+      to: to as string[],
+      subject: item.subject,
+      text: item.text as string | undefined,
+      html: item.html as string | undefined,
+      headers: item.headers as Record<string, string> | undefined,
+    });
+  }
+  record(sent);
+  return path === "/emails/batch" ? { status: 200, body: { data: sent.map((e) => ({ id: e.id })) } } : { status: 200, body: { id: sent[0]!.id } };
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

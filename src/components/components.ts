@@ -39,3 +39,18 @@ export function probedOnSurface(surface: Surface): string[] {
     .filter((c) => c.surfaces.includes(surface))
     .map((c) => c.id);
 }
+
+/** What a maintenance window's fields say it covers. */
+export interface WindowCoverage {
+  affectsPortal: boolean;
+  affectsCRM: boolean;
+  /** Named components; null: the portal and CRM flags decide. */
+  components: string[] | null;
+}
+
+/** Whether a window takes `component` down: the components it names, or the surfaces its flags cover. */
+export function windowCovers(window: WindowCoverage, component: string): boolean {
+  if (window.components) return window.components.includes(component);
+  const surfaces = componentById(component)?.surfaces ?? [];
+  return (window.affectsPortal && surfaces.includes("portal")) || (window.affectsCRM && surfaces.includes("crm"));
+}

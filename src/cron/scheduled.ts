@@ -26,6 +26,9 @@ import { syncOutageBuffer } from "../outage/sync-buffer.ts";
 import { dailyReport, dailyReportLines } from "../reports/daily-report.ts";
 import { flagAudit, flagAuditLines } from "../reports/flag-audit.ts";
 import { postReport } from "../reports/post-report.ts";
+import { notifySubscribers } from "../subscriptions/notify-subscribers.ts";
+import { deleteExpiredSubscriptions } from "../subscriptions/retention.ts";
+import { subscriptionSettings } from "../subscriptions/settings.ts";
 import { archiveResolvedIncidents, deleteExpiredLogs, deleteExpiredSignals, rollUpDailyHealth } from "../retention/retention.ts";
 
 export const EVERY_MINUTE = "* * * * *";
@@ -86,6 +89,11 @@ export const JOBS: Record<string, Record<string, Job>> = {
     alert_delivery: needsDatabase(({ db, config, now, fetch }) => deliverNotifications(db, now, config.alerts, fetch)),
     maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),
     rollout_steps: needsDatabase(({ db, now }) => applyDueRolloutSteps(db, now)),
+    // After maintenance and incidents, so what they announced this minute goes out now.
+    subscriber_notifications: needsDatabase(({ db, config, now, fetch }) => {
+      const settings = subscriptionSettings(config);
+      return settings ? notifySubscribers(db, settings, now, fetch) : Promise.resolve("off");
+    }),
     // Last: the rules' state after this run's evaluation, and the state the public sees.
     outage_buffer_sync: needsDatabase(({ db, buffer, now }) => (buffer ? syncOutageBuffer(db, buffer, now) : Promise.resolve("no outage buffer"))),
   },
@@ -95,6 +103,7 @@ export const JOBS: Record<string, Record<string, Job>> = {
     log_retention: ({ db, config, now }) => deleteExpiredLogs(db, now, config.logRetentionDays),
     incident_archive: ({ db, config, now }) => archiveResolvedIncidents(db, now, config.incidentRetentionDays),
     signal_retention: ({ db, config, now }) => deleteExpiredSignals(db, now, config.signalRetentionDays),
+    subscriber_retention: ({ db, config, now }) => deleteExpiredSubscriptions(db, now, config.subscriptions.retentionDays),
   },
   [DAILY_REPORT]: {
     // Yesterday (UTC), now that it is rolled up; printed by npm run report:daily as well.

@@ -1,17 +1,18 @@
 // Hands each request a lazily opened database and ends its pool once the response is out.
-// Only the admin API writes: every other request (public answers, OFREP, docs) reads
-// through DATABASE_READ_URL when it is configured — the read-only phs_reader role, which
+// Only the admin API and the subscription routes (subscribe, confirm, unsubscribe) write:
+// every other request (public answers, OFREP, docs) reads through DATABASE_READ_URL when
+// it is configured — the read-only phs_reader role, which
 // privileges and row-level security stop from writing anything.
 import { createMiddleware } from "hono/factory";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { openDatabase, type DatabaseHandle } from "./client.ts";
 
-const WRITES = "/api/admin/";
+const WRITES = ["/api/admin/", "/subscribe", "/subscriptions/"];
 
 /** The connection string a request to `path` uses. */
 export function databaseUrlFor(path: string, config: Config): string | undefined {
-  return path.startsWith(WRITES) || !config.databaseReadUrl ? config.databaseUrl : config.databaseReadUrl;
+  return WRITES.some((prefix) => path.startsWith(prefix)) || !config.databaseReadUrl ? config.databaseUrl : config.databaseReadUrl;
 }
 
 export const databasePerRequest = createMiddleware<AppEnv>(async (c, next) => {

@@ -330,6 +330,105 @@ export const flagAdoptionDays = pgTable(
   (t) => [primaryKey({ columns: [t.day, t.flagKey] })],
 );
 
+// Subscribers: people and systems told about incidents and maintenance (src/subscriptions/).
+// Only what sending needs is kept: the address, the components, and when it was confirmed.
+export const NOTIFICATION_STATUSES = ["pending", "sent", "failed", "skipped"] as const;
+export const SUBSCRIBER_CHANNELS = ["email", "webhook", "slack"] as const;
+export const SUBSCRIBER_STATUSES = ["pending", "active", "paused", "unsubscribed"] as const;
+export const NOTIFICATION_KINDS = [
+  "incident.opened",
+  "incident.updated",
+  "incident.resolved",
+  "maintenance.scheduled",
+  "maintenance.reminder",
+  "maintenance.started",
+  "maintenance.completed",
+  "maintenance.cancelled",
+] as const;
+
+export const subscribers = pgTable(
+  "subscribers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channel: text("channel", { enum: SUBSCRIBER_CHANNELS }).notNull(),
+    // An email address, or the https URL of a webhook or a Slack incoming webhook.
+    address: text("address").notNull(),
+    // The components to hear about; none means all of them.
+    components: text("components").array().notNull().default(sql`'{}'::text[]`),
+    status: text("status", { enum: SUBSCRIBER_STATUSES }).notNull().default("pending"),
+    createdAt: createdAt(),
+    confirmationSentAt: timestamp("confirmation_sent_at", { withTimezone: true }),
+    confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    unsubscribedAt: timestamp("unsubscribed_at", { withTimezone: true }),
+    pausedAt: timestamp("paused_at", { withTimezone: true }),
+    pauseReason: text("pause_reason"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  },
+  (t) => [
+    check("subscribers_channel_check", sql`${t.channel} IN (${oneOf(SUBSCRIBER_CHANNELS)})`),
+    check("subscribers_status_check", sql`${t.status} IN (${oneOf(SUBSCRIBER_STATUSES)})`),
+    check("subscribers_address_check", sql`length(${t.address}) BETWEEN 3 AND 2048`),
+    check(
+      "subscribers_components_check",
+      sql`array_to_string(${t.components}, ',') ~ ${sql.raw(`'^(${COMPONENT_PATTERN.slice(1, -1)}(,${COMPONENT_PATTERN.slice(1, -1)})*)?$'`)}`,
+    ),
+    check("subscribers_paused_check", sql`(${t.status} = 'paused') = (${t.pausedAt} IS NOT NULL)`),
+    // One subscription per channel and address, whatever its case.
+    uniqueIndex("subscribers_channel_address_idx").on(t.channel, sql`lower(${t.address})`),
+    index("subscribers_active_idx").on(t.status).where(sql`${t.status} = 'active'`),
+  ],
+);
+
+// What subscribers are told: one row per change (written with the change), fanned out to
+// one delivery per matching subscriber by the cron.
+export const notificationEvents = pgTable(
+  "notification_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    // The change it announces, once: e.g. "maintenance.reminder:<window id>".
+    dedupKey: text("dedup_key").notNull().unique(),
+    components: text("components").array().notNull(),
+    // Title, lines, link and the entity's public fields, as every channel renders them.
+    message: jsonb("message").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    fannedOutAt: timestamp("fanned_out_at", { withTimezone: true }),
+  },
+  (t) => [
+    check("notification_events_kind_check", sql`${t.kind} IN (${oneOf(NOTIFICATION_KINDS)})`),
+    index("notification_events_pending_idx").on(t.createdAt).where(sql`${t.fannedOutAt} IS NULL`),
+  ],
+);
+
+// One message to one subscriber: leased by a delivery run, retried with backoff, sent once.
+// Emails are sent in batches whose membership is fixed when first claimed (batch_key), so a
+// retried batch is the same request and the email API's idempotency key holds.
+export const subscriberDeliveries = pgTable(
+  "subscriber_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => notificationEvents.id, { onDelete: "cascade" }),
+    subscriberId: uuid("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id, { onDelete: "cascade" }),
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    batchKey: text("batch_key"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("subscriber_deliveries_event_subscriber_idx").on(t.eventId, t.subscriberId),
+    check("subscriber_deliveries_status_check", sql`${t.status} IN (${oneOf(NOTIFICATION_STATUSES)})`),
+    index("subscriber_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index("subscriber_deliveries_subscriber_idx").on(t.subscriberId),
+  ],
+);
+
 export const ALERT_SEVERITIES = ["page", "warn"] as const;
 export const ALERT_CONDITIONS = ["unhealthy", "degraded", "slow", "partial_outage", "major_outage"] as const;
 export const ALERT_CHANNELS = ["webhook", "slack", "pagerduty"] as const;
@@ -370,8 +469,6 @@ export const alertState = pgTable("alert_state", {
   dedupKey: text("dedup_key"),
 });
 
-export const NOTIFICATION_STATUSES = ["pending", "sent", "failed", "skipped"] as const;
-
 // An outbox: every notification is written first and delivered after, retried with
 // backoff on later runs until it goes out or gives up loudly.
 export const alertNotifications = pgTable(
@@ -406,6 +503,9 @@ export type HealthCheckLog = typeof healthCheckLogs.$inferSelect;
 export type IncidentUpdate = typeof incidentUpdates.$inferSelect;
 export type AlertRule = typeof alertRules.$inferSelect;
 export type AlertNotification = typeof alertNotifications.$inferSelect;
+export type Subscriber = typeof subscribers.$inferSelect;
+export type NotificationEvent = typeof notificationEvents.$inferSelect;
+export type SubscriberDelivery = typeof subscriberDeliveries.$inferSelect;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 /** A component id from the registry. */

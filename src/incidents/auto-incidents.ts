@@ -7,6 +7,7 @@ import { probedIds } from "../components/components.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { incidentUpdates, systemStatus, type Component } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
+import { announceIncident } from "../subscriptions/announce.ts";
 import { resolveInTransaction } from "./incidents.ts";
 
 export const AUTO_INCIDENT_LOCK = 7_251_005;
@@ -55,7 +56,11 @@ export async function applyAutoIncidents(db: Database, now: Date, policy: AutoIn
 }
 
 /** Opens an automatic incident (the database's a major outage, others partial) with its first update and audit row. */
-export async function openAutomaticIncident(tx: Transaction, input: { component: Component; message: string; at: Date; metadata: Record<string, unknown> }) {
+export async function openAutomaticIncident(
+  tx: Transaction,
+  input: { component: Component; message: string; at: Date; metadata: Record<string, unknown> },
+  options: { announce?: boolean } = {},
+) {
   const [incident] = await tx
     .insert(systemStatus)
     .values({
@@ -67,6 +72,7 @@ export async function openAutomaticIncident(tx: Transaction, input: { component:
     })
     .returning();
   await tx.insert(incidentUpdates).values({ incidentId: incident!.id, status: incident!.status, message: input.message, createdAt: input.at });
+  if (options.announce !== false) await announceIncident(tx, "incident.opened", incident!);
   await recordAudit(tx, {
     actorId: null,
     action: "incident.open",

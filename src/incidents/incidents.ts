@@ -13,6 +13,7 @@ import {
   type SystemStatusRow,
 } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
+import { announceIncident } from "../subscriptions/announce.ts";
 import { DomainError } from "../lib/domain-error.ts";
 
 export interface IncidentView {
@@ -114,6 +115,7 @@ export async function openIncident(db: Database, input: NewIncident, actorId: st
       .insert(incidentUpdates)
       .values({ incidentId: row!.id, status: input.status, phase: row!.phase, message: input.message, createdAt: now, createdBy: actorId });
     const view = (await withTimeline(tx, [row!]))[0]!;
+    await announceIncident(tx, "incident.opened", row!);
     await recordAudit(tx, {
       actorId,
       action: "incident.open",
@@ -152,9 +154,11 @@ export async function updateIncident(
       })
       .where(eq(systemStatus.id, id))
       .returning();
-    await tx
+    const [update] = await tx
       .insert(incidentUpdates)
-      .values({ incidentId: id, status: after!.status, phase: after!.phase, message: after!.message, createdAt: now, createdBy: actorId });
+      .values({ incidentId: id, status: after!.status, phase: after!.phase, message: after!.message, createdAt: now, createdBy: actorId })
+      .returning({ id: incidentUpdates.id });
+    await announceIncident(tx, "incident.updated", after!, update!.id);
     await recordAudit(tx, {
       actorId,
       action: "incident.update",
@@ -171,7 +175,15 @@ export async function resolveIncident(db: Database, id: string, message: string 
   return db.transaction(async (tx) => await resolveInTransaction(tx, id, message, actorId, now));
 }
 
-export async function resolveInTransaction(tx: Transaction, id: string, message: string | undefined, actorId: string | null, now: Date): Promise<IncidentView> {
+/** `announce: false` for an incident recorded after the fact (an outage's, on recovery): nobody is told about the past. */
+export async function resolveInTransaction(
+  tx: Transaction,
+  id: string,
+  message: string | undefined,
+  actorId: string | null,
+  now: Date,
+  options: { announce?: boolean } = {},
+): Promise<IncidentView> {
   const before = await lockOpenIncident(tx, id, "resolve");
   const resolvedAt = now < before.startedAt ? before.startedAt : now;
   const [after] = await tx.update(systemStatus).set({ resolvedAt, phase: "resolved" }).where(eq(systemStatus.id, id)).returning();
@@ -184,6 +196,7 @@ export async function resolveInTransaction(tx: Transaction, id: string, message:
     createdAt: resolvedAt,
     createdBy: actorId,
   });
+  if (options.announce !== false) await announceIncident(tx, "incident.resolved", after!);
   await recordAudit(tx, {
     actorId,
     action: "incident.resolve",

@@ -57,13 +57,17 @@ export async function recordPastIncidents(tx: Transaction, rounds: ProbeRoundRec
         AND started_at <= ${run.end.toISOString()}::timestamptz AND coalesce(resolved_at, 'infinity') >= ${run.start.toISOString()}::timestamptz
       LIMIT 1`);
     if (covered.rows.length > 0) continue;
-    const incident = await openAutomaticIncident(tx, {
-      component: run.component as Component,
-      message: `${run.component} failed ${run.checks} consecutive health checks${run.lastError ? `: ${run.lastError}` : ""} (recorded after the database recovered)`,
-      at: run.start,
-      metadata: { recordedAfterOutage: true, consecutiveUnhealthy: run.checks, openAfter: policy.openAfter },
-    });
-    await resolveInTransaction(tx, incident.id, "Recovered", null, run.end);
+    const incident = await openAutomaticIncident(
+      tx,
+      {
+        component: run.component as Component,
+        message: `${run.component} failed ${run.checks} consecutive health checks${run.lastError ? `: ${run.lastError}` : ""} (recorded after the database recovered)`,
+        at: run.start,
+        metadata: { recordedAfterOutage: true, consecutiveUnhealthy: run.checks, openAfter: policy.openAfter },
+      },
+      { announce: false },
+    );
+    await resolveInTransaction(tx, incident.id, "Recovered", null, run.end, { announce: false });
     recorded.push(run.component);
   }
   return recorded;

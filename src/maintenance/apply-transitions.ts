@@ -5,8 +5,9 @@
 // overlapping run changes nothing twice.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { MaintenanceWindow } from "../db/schema.ts";
+import { maintenanceWindows } from "../db/schema.ts";
 import { recordAudit } from "../audit/record.ts";
+import { announceMaintenance } from "../subscriptions/announce.ts";
 
 export interface MaintenanceRun {
   started: string[];
@@ -16,19 +17,27 @@ export interface MaintenanceRun {
 export async function applyMaintenanceTransitions(db: Database, now: Date): Promise<MaintenanceRun> {
   const at = now.toISOString();
   return db.transaction(async (tx) => {
-    const started = await tx.execute<Pick<MaintenanceWindow, "id" | "title">>(sql`
-      UPDATE maintenance_windows SET status = 'in_progress', actual_start = ${at}::timestamptz
-      WHERE status = 'scheduled' AND scheduled_start <= ${at}::timestamptz AND scheduled_end > ${at}::timestamptz
-        AND coalesce((metadata->>'autoStart')::boolean, true)
-      RETURNING id, title`);
-    const completed = await tx.execute<Pick<MaintenanceWindow, "id" | "title">>(sql`
-      UPDATE maintenance_windows SET status = 'completed', actual_end = ${at}::timestamptz
-      WHERE status = 'in_progress' AND scheduled_end <= ${at}::timestamptz
-        AND coalesce((metadata->>'autoComplete')::boolean, true)
-        AND NOT coalesce((metadata->>'waitForOperator')::boolean, false)
-      RETURNING id, title`);
+    const started = await tx
+      .update(maintenanceWindows)
+      .set({ status: "in_progress", actualStart: now })
+      .where(
+        sql`status = 'scheduled' AND scheduled_start <= ${at}::timestamptz AND scheduled_end > ${at}::timestamptz
+          AND coalesce((metadata->>'autoStart')::boolean, true)`,
+      )
+      .returning();
+    const completed = await tx
+      .update(maintenanceWindows)
+      .set({ status: "completed", actualEnd: now })
+      .where(
+        sql`status = 'in_progress' AND scheduled_end <= ${at}::timestamptz
+          AND coalesce((metadata->>'autoComplete')::boolean, true)
+          AND NOT coalesce((metadata->>'waitForOperator')::boolean, false)`,
+      )
+      .returning();
+    for (const window of started) await announceMaintenance(tx, "maintenance.started", window);
+    for (const window of completed) await announceMaintenance(tx, "maintenance.completed", window);
     await recordAudit(tx, [
-      ...started.rows.map((w) => ({
+      ...started.map((w) => ({
         actorId: null,
         action: "maintenance.start",
         entity: "maintenance",
@@ -36,7 +45,7 @@ export async function applyMaintenanceTransitions(db: Database, now: Date): Prom
         before: { status: "scheduled" },
         after: { status: "in_progress", actualStart: at, automatic: true },
       })),
-      ...completed.rows.map((w) => ({
+      ...completed.map((w) => ({
         actorId: null,
         action: "maintenance.complete",
         entity: "maintenance",
@@ -45,6 +54,6 @@ export async function applyMaintenanceTransitions(db: Database, now: Date): Prom
         after: { status: "completed", actualEnd: at, automatic: true },
       })),
     ]);
-    return { started: started.rows.map((w) => w.id), completed: completed.rows.map((w) => w.id) };
+    return { started: started.map((w) => w.id), completed: completed.map((w) => w.id) };
   });
 }

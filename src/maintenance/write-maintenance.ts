@@ -7,6 +7,7 @@ import { maintenanceWindows, type Component, type MaintenanceWindow } from "../d
 import { recordAudit } from "../audit/record.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { maintenanceView, type MaintenanceView } from "./view.ts";
+import { announceMaintenance } from "../subscriptions/announce.ts";
 
 export const NOTICE_HOURS = 48;
 export const BUFFER_FACTOR = 1.5;
@@ -79,6 +80,7 @@ export async function createMaintenance(db: Database, input: MaintenanceInput, a
       })
       .returning();
     const view = maintenanceView(row!);
+    await announceMaintenance(tx, "maintenance.scheduled", row!);
     await recordAudit(tx, { actorId, action: "maintenance.create", entity: "maintenance", entityKey: row!.id, before: null, after: view });
     return { window: view, warnings: schedulingWarnings(input, now) };
   });
@@ -112,6 +114,11 @@ export async function updateMaintenance(
       .where(eq(maintenanceWindows.id, id))
       .returning();
     const view = maintenanceView(after!);
+    // Subscribers told of a time hear of the new one (once per distinct time).
+    const moved = before.scheduledStart.getTime() !== scheduledStart.getTime() || before.scheduledEnd.getTime() !== scheduledEnd.getTime();
+    if (moved && after!.status === "scheduled") {
+      await announceMaintenance(tx, "maintenance.scheduled", after!, `${scheduledStart.toISOString()}/${scheduledEnd.toISOString()}`);
+    }
     await recordAudit(tx, { actorId, action: "maintenance.update", entity: "maintenance", entityKey: id, before: maintenanceView(before), after: view });
     const timesChanged = patch.scheduledStart !== undefined || patch.scheduledEnd !== undefined || patch.metadata !== undefined;
     const warnings = timesChanged && after!.status === "scheduled" ? schedulingWarnings({ scheduledStart, scheduledEnd, metadata: after!.metadata }, now) : [];
@@ -123,6 +130,8 @@ export async function deleteMaintenance(db: Database, id: string, actorId: strin
   await db.transaction(async (tx) => {
     const before = await lockWindow(tx, id);
     if (before.status === "in_progress") throw stateConflict(before, "delete");
+    // Deleting a window people were told about is, for them, a cancellation.
+    if (before.status === "scheduled") await announceMaintenance(tx, "maintenance.cancelled", before);
     await tx.delete(maintenanceWindows).where(eq(maintenanceWindows.id, id));
     await recordAudit(tx, { actorId, action: "maintenance.delete", entity: "maintenance", entityKey: id, before: maintenanceView(before), after: null });
   });
@@ -130,6 +139,7 @@ export async function deleteMaintenance(db: Database, id: string, actorId: strin
 
 type Transition = "start" | "complete" | "cancel";
 const FROM: Record<Transition, MaintenanceWindow["status"]> = { start: "scheduled", complete: "in_progress", cancel: "scheduled" };
+const ANNOUNCED = { start: "maintenance.started", complete: "maintenance.completed", cancel: "maintenance.cancelled" } as const;
 
 /** start: scheduled → in_progress; complete: in_progress → completed; cancel: scheduled → cancelled. */
 export async function transitionMaintenance(
@@ -149,6 +159,7 @@ export async function transitionMaintenance(
           ? { status: "completed" as const, actualEnd: now }
           : { status: "cancelled" as const };
     const [after] = await tx.update(maintenanceWindows).set(set).where(eq(maintenanceWindows.id, id)).returning();
+    await announceMaintenance(tx, ANNOUNCED[transition], after!);
     const view = maintenanceView(after!);
     await recordAudit(tx, { actorId, action: `maintenance.${transition}`, entity: "maintenance", entityKey: id, before: maintenanceView(before), after: view });
     return view;

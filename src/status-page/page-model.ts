@@ -3,7 +3,7 @@
 // States follow Atlassian Statuspage's vocabulary so its consumers can read them unchanged.
 import type { HealthStatus, IncidentStatus } from "../db/schema.ts";
 import { systemStatus } from "../status/system-status.ts";
-import { allComponents, componentById } from "../components/components.ts";
+import { allComponents, windowCovers } from "../components/components.ts";
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
 
 export type ComponentState = "operational" | "under_maintenance" | "degraded_performance" | "partial_outage" | "major_outage";
@@ -38,14 +38,6 @@ export function componentState(status: IncidentStatus): ComponentState {
 
 export function incidentImpact(status: IncidentStatus): "none" | "minor" | "major" | "critical" | "maintenance" {
   return ({ operational: "none", maintenance: "maintenance", degraded: "minor", partial_outage: "major", major_outage: "critical" } as const)[status];
-}
-
-export function windowCovers(window: Pick<MaintenanceEntry, "affectsPortal" | "affectsCRM" | "components">, component: string): boolean {
-  if (window.components) return window.components.includes(component);
-  const surfaces = componentById(component)?.surfaces ?? [];
-  const onPortal = surfaces.includes("portal");
-  const onCrm = surfaces.includes("crm");
-  return (window.affectsPortal && onPortal) || (window.affectsCRM && onCrm);
 }
 
 export interface ComponentModel {

@@ -26,6 +26,8 @@ svg.bar{display:block;width:100%;height:34px;margin-top:.5rem}svg.bar rect.c-ok{
 ol.timeline{list-style:none;margin:.5rem 0 0;padding:0 0 0 1rem;border-left:2px solid var(--line)}ol.timeline li{margin:.4rem 0}ul.releases{list-style:none;padding:0;margin:.5rem 0 0}ul.releases li{margin:.3rem 0}time,.muted{color:var(--muted);font-size:.875rem}
 footer{color:var(--muted);font-size:.875rem;padding:2rem 1rem 3rem}
 .notice{border:2px solid var(--warn);border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
+.subscribe fieldset{border:0;padding:0;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}.subscribe legend{font-weight:600;padding:0;margin-bottom:.25rem}
+.subscribe .address{display:block;margin:.5rem 0}.subscribe .address input{display:block;width:100%;font:inherit;padding:.4rem;margin-top:.25rem}.subscribe button{font:inherit;padding:.4rem 1rem}
 `;
 
 const fmt = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
@@ -137,7 +139,54 @@ const StaleNotice: FC<{ degraded: Degraded }> = ({ degraded }) => (
   </div>
 );
 
-export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; degraded?: Degraded | undefined }> = ({ model, data, title, degraded }) => {
+/** Where readers subscribe: a plain form (no script), one channel and any components. */
+const SubscribeForm: FC<{ components: ComponentModel[]; email: boolean }> = ({ components, email }) => (
+  <section aria-labelledby="subscribe">
+    <h2 id="subscribe">Get notified</h2>
+    <form class="card subscribe" method="post" action="/subscribe">
+      <p class="muted">
+        Incidents (opened, updated, resolved) and maintenance (scheduled, a day before, started, completed, cancelled). You confirm first; every message has an
+        unsubscribe link.
+      </p>
+      <fieldset>
+        <legend>By</legend>
+        {email && (
+          <label>
+            <input type="radio" name="channel" value="email" checked /> email
+          </label>
+        )}
+        <label>
+          <input type="radio" name="channel" value="webhook" checked={!email} /> webhook (signed)
+        </label>
+        <label>
+          <input type="radio" name="channel" value="slack" /> Slack incoming webhook
+        </label>
+      </fieldset>
+      <label class="address">
+        {email ? "Email address or webhook URL" : "Webhook URL"}
+        <input name="address" type="text" required maxlength={2048} autocomplete={email ? "email" : "url"} />
+      </label>
+      <fieldset>
+        <legend>Only about (none ticked: everything)</legend>
+        {components.map((c) => (
+          <label>
+            <input type="checkbox" name="components" value={c.id} /> {c.name}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit">Subscribe</button>
+    </form>
+  </section>
+);
+
+export const StatusPage: FC<{
+  model: PageModel;
+  data: PageData;
+  title: string;
+  degraded?: Degraded | undefined;
+  /** The subscribe form, when subscriptions are on. */
+  subscribe?: { email: boolean } | null;
+}> = ({ model, data, title, degraded, subscribe }) => {
   const names = new Map(model.components.map((c) => [c.id, c.name]));
   const bannerClass = model.state === "maintenance" ? "maint" : model.indicator;
   return (
@@ -232,6 +281,7 @@ export const StatusPage: FC<{ model: PageModel; data: PageData; title: string; d
               <p class="muted">No incidents in the last 14 days.</p>
             )}
           </section>
+          {subscribe && <SubscribeForm components={model.components} email={subscribe.email} />}
         </main>
         <footer>
           Generated <Time at={data.now} />. Also as <a href="/api/v2/summary.json">JSON</a>, <a href="/feed.atom">Atom</a>, <a href="/feed.rss">RSS</a>,{" "}

@@ -14,6 +14,7 @@ import { degradedHeaders, staleMarkers, type Degraded } from "../outage/degraded
 import { lastKnownDeps, readOrLastKnown } from "../outage/last-known.ts";
 import { badgeSvg, faviconSvg, STATE_COLOR } from "./badge.ts";
 import { atomFeed, feedItems, maintenanceCalendar, rssFeed } from "./feeds.ts";
+import { subscriptionSettings } from "../subscriptions/settings.ts";
 import { StatusPage } from "./page.tsx";
 import { emptyPageData, loadPageData, type PageData } from "./page-data.ts";
 import { buildPageModel, componentState, STATE_LABEL, type PageModel } from "./page-model.ts";
@@ -82,9 +83,11 @@ const FORMATS: { path: string; cache: string; produce: Producer; variants?: Para
   {
     path: "/",
     cache: "page",
-    produce: format("text/html; charset=utf-8", ({ info, data, model, degraded }) => ({
-      body: `<!doctype html>${(<StatusPage model={model} data={data} title={info.name} degraded={degraded} />).toString()}`,
-    })),
+    produce: format("text/html; charset=utf-8", ({ info, data, model, degraded }, ctx) => {
+      const subscriptions = subscriptionSettings(ctx.config);
+      const subscribe = subscriptions && { email: subscriptions.email };
+      return { body: `<!doctype html>${(<StatusPage model={model} data={data} title={info.name} degraded={degraded} subscribe={subscribe} />).toString()}` };
+    }),
   },
   { path: "/api/v2/summary.json", cache: "v2.summary", produce: json((v2) => v2.summary) },
   { path: "/api/v2/status.json", cache: "v2.status", produce: json((v2) => v2.status) },

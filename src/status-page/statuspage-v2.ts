@@ -9,7 +9,8 @@
 // impact "maintenance", and the updates a real page would have posted — "scheduled" when
 // the window was created, "in_progress" when it started, "completed" when it ended.
 import type { IncidentEntry, MaintenanceEntry, PageData } from "./page-data.ts";
-import { componentState, incidentImpact, windowCovers, type ComponentState, type PageModel } from "./page-model.ts";
+import { windowCovers } from "../components/components.ts";
+import { componentState, incidentImpact, type ComponentState, type PageModel } from "./page-model.ts";
 
 export interface PageInfo {
   id: string;

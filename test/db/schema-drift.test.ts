@@ -48,6 +48,9 @@ describe("schema.sql and the migrations", () => {
       "health_check_logs",
       "incident_updates",
       "maintenance_windows",
+      "notification_events",
+      "subscriber_deliveries",
+      "subscribers",
       "system_status",
       "system_status_archive",
     ]);

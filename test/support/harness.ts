@@ -28,7 +28,7 @@ export async function emptyTables(databaseUrl: string): Promise<void> {
     databaseUrl,
     `TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, incident_updates, system_status_archive,
        maintenance_windows, health_check_logs, health_check_daily, alert_state, alert_notifications,
-       flag_signal_hours, flag_adoption_days`,
+       flag_signal_hours, flag_adoption_days, subscribers, notification_events, subscriber_deliveries`,
   );
 }
 
@@ -113,9 +113,23 @@ export function vendorScope() {
         body: JSON.stringify({ stripe: healthy, twilio: healthy, resend: healthy, hooks: healthy }),
       });
     },
-    async requests(): Promise<{ vendor: VendorName; path: string; startedAt: number; body?: any }[]> {
+    async requests(): Promise<
+      { vendor: VendorName; path: string; startedAt: number; body?: any; raw?: string; headers?: Record<string, string>; replayed?: boolean }[]
+    > {
       return (await fetch(`${base}/__requests/${scope}`)).json();
     },
+    /** Forgets what this scope was asked and sent. */
+    async forget() {
+      await fetch(`${base}/__requests/${scope}`, { method: "DELETE" });
+    },
+    /** Every email the fake Resend sent, one entry per call's recipient list, in order. */
+    async emails(): Promise<
+      { id: string; at: string; from: string; to: string[]; subject: string; text?: string; html?: string; headers?: Record<string, string> }[]
+    > {
+      return (await fetch(`${base}/__emails/${scope}`)).json();
+    },
+    /** A URL on the recording receiver (a webhook or Slack subscriber, say). */
+    hookUrl: (name: string) => `${base}/${scope}/hooks/${name}`,
   };
 }
 
