@@ -122,9 +122,10 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
   const { db, now } = ctx;
   const leased = await db.transaction(async (tx) => {
     const due = await tx.execute<{ id: string; channel: string; batch_key: string | null }>(sql`
-      SELECT d.id, s.channel, d.batch_key FROM subscriber_deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+      SELECT d.id, s.channel, d.batch_key FROM subscriber_deliveries d
+      JOIN subscribers s ON s.id = d.subscriber_id JOIN notification_events e ON e.id = d.event_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now.toISOString()}::timestamptz AND s.status = 'active'
-      ORDER BY d.batch_key NULLS LAST, d.created_at, d.id
+      ORDER BY d.batch_key NULLS LAST, e.created_at, d.id
       LIMIT ${ctx.perMinute}
       FOR UPDATE OF d SKIP LOCKED`);
     // A batch already sent once is sent again whole or not at all: the same request.
@@ -184,7 +185,8 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
     SELECT d.id, d.attempts, d.batch_key, s.id AS subscriber_id, s.channel, s.address, e.id AS event_id, e.kind, e.created_at, e.message
     FROM subscriber_deliveries d JOIN subscribers s ON s.id = d.subscriber_id JOIN notification_events e ON e.id = d.event_id
     WHERE d.id = ANY (${sql.param(leased)}::uuid[])
-    ORDER BY d.batch_key, d.id`);
+    -- In the order things happened: one subscriber's messages of one run arrive in order.
+    ORDER BY e.created_at, d.batch_key, d.id`);
   return rows.map((r) => ({
     id: r.id,
     attempts: r.attempts,
