@@ -10,16 +10,17 @@ import { freePort } from "../../scripts/lib/free-port.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    outside: { baseUrl: string; pid: number };
+    outside: { baseUrl: string; vendorsUrl: string; pid: number };
   }
 }
 
 export default async function setup(project: TestProject) {
   const port = await freePort();
+  const vendorsPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "phs-outside-"));
   // Without DATABASE_URL: the embedded default, as a fresh clone runs it.
   const { DATABASE_URL: _unused, ...inherited } = process.env;
-  const env = { ...inherited, PORT: String(port), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const env = { ...inherited, PORT: String(port), FAKE_VENDORS_PORT: String(vendorsPort), PGLITE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   const dev = spawn(process.execPath, ["scripts/dev.ts"], { env, stdio: ["ignore", "ignore", "inherit"], detached: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject) {
     if (Date.now() > deadline) throw new Error("npm run dev did not come up");
     await new Promise((r) => setTimeout(r, 500));
   }
-  project.provide("outside", { baseUrl, pid: dev.pid! });
+  project.provide("outside", { baseUrl, vendorsUrl: `http://127.0.0.1:${vendorsPort}`, pid: dev.pid! });
   return async () => {
     const signal = (name: NodeJS.Signals) => {
       try {
