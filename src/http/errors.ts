@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
 import { failure } from "./envelope.ts";
 import { ConfigError } from "../config.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";
@@ -24,7 +25,15 @@ export class ApiError extends Error {
   }
 }
 
+/** Retry-After on a 503 for an unreachable database: about how long a failover takes. */
+const DATABASE_RETRY_SECONDS = 30;
+
 export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (isDatabaseUnavailable(error)) {
+    logEvent("warn", "database_unavailable", { requestId: c.get("requestId"), path: c.req.path, detail: sanitizeErrorMessage(error) });
+    c.header("Retry-After", String(DATABASE_RETRY_SECONDS));
+    error = new ApiError(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly");
+  }
   const response = envelopeFor(error, c);
   // OFREP clients read OFREP's error shape, not this API's envelope.
   if (isOfrepPath(c.req.path)) return asOfrepError(c, response.status as ContentfulStatusCode, error);

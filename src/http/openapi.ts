@@ -80,6 +80,7 @@ export const adminErrors = {
   400: errorResponse("Invalid input; the message names the field"),
   401: errorResponse("Missing or invalid admin token"),
   500: errorResponse("Unexpected failure"),
+  503: errorResponse("The database is unavailable (DATABASE_UNAVAILABLE); retry after Retry-After seconds"),
 };
 
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {

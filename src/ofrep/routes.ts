@@ -112,6 +112,7 @@ ofrepRoutes
         415: { description: "Body not sent as application/json", content: { "application/json": { schema: Failure } } },
         429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: Failure } }),
         500: { description: "Unexpected failure", content: { "application/json": { schema: Failure } } },
+        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: Failure } } },
       },
     }),
     async (c) => {
@@ -147,6 +148,7 @@ ofrepRoutes
         415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
         429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
         500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
+        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: BulkFailure } } },
       },
     }),
     async (c) => {
@@ -184,6 +186,7 @@ ofrepRoutes
         415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
         429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
         500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
+        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: BulkFailure } } },
       },
     }),
     async (c) => {

@@ -42,7 +42,7 @@ export function registerSubscriptionDocs(registry: OpenAPIHono["openAPIRegistry"
       400: errors("Not an email address or an https URL, or an unknown component"),
       413: errors("Body over 8 KiB"),
       429: tooManyRequests("Over the per-client subscribe limit"),
-      503: errors("Subscriptions are not set up on this deployment"),
+      503: errors("Subscriptions are not set up on this deployment (SUBSCRIPTIONS_OFF), or the database is unavailable (DATABASE_UNAVAILABLE)"),
     },
   });
   registry.registerPath({

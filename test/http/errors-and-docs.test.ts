@@ -29,6 +29,20 @@ describe("error envelope", () => {
     expect(((await response.json()) as ErrorBody).error.code).toBe("METHOD_NOT_ALLOWED");
   });
 
+  it("answers 503 DATABASE_UNAVAILABLE with Retry-After when the database cannot be reached, over HTTP and over the WebSocket alike", async () => {
+    const down = { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down", ADMIN_TOKENS: "00000000-0000-4000-8000-0000000000a1=t0ken" };
+    const headers = { authorization: "Bearer t0ken", "content-type": "application/json" };
+    const read = await callWorker("/api/admin/flags", down, { headers }); // one statement: Neon's HTTP path
+    const write = await callWorker("/api/admin/flags", down, { method: "POST", headers, body: JSON.stringify({ key: "portal_down", name: "Down" }) }); // a transaction
+    for (const response of [read, write]) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("30");
+      const text = await response.text();
+      expect((JSON.parse(text) as ErrorBody).error).toMatchObject({ code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly" });
+      expect(text).not.toContain("127.0.0.1");
+    }
+  });
+
   it("answers an unexpected failure with 500, a request id and nothing internal", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const app = createApp();

@@ -213,6 +213,35 @@ describe("the OpenAPI document", () => {
       ).toBe(true);
   });
 
+  it("describes every answer of the subscription routes, public and admin", async () => {
+    const on = { SUBSCRIPTION_KEY: "conformance-subscription-key", PUBLIC_URL: "https://status.example.com", NOTIFY_FROM: "Status <s@example.com>" };
+    const json = { "content-type": "application/json", "cf-connecting-ip": "192.0.2.210" };
+    await conforms("post", "/subscribe", "/subscribe", { env: on, headers: json, body: { address: "conformance@example.com", components: ["stripe"] } }); // 202
+    await conforms("post", "/subscribe", "/subscribe", { env: on, headers: json, body: { address: "nope" } }); // 400
+    await conforms("post", "/subscribe", "/subscribe", { env: on, headers: json, body: { address: "x@example.com", padding: "x".repeat(9000) } }); // 413
+    await conforms("post", "/subscribe", "/subscribe", { env: {}, headers: json, body: { address: "x@example.com" } }); // 503
+    const limited = { ...on, SUBSCRIBE_RATE_LIMIT_PER_MINUTE: "1" };
+    const once = { ...json, "cf-connecting-ip": "192.0.2.211" };
+    await conforms("post", "/subscribe", "/subscribe", { env: limited, headers: once, body: { address: "limited@example.com" } });
+    await conforms("post", "/subscribe", "/subscribe", { env: limited, headers: once, body: { address: "limited@example.com" } }); // 429
+    await conforms("get", "/subscriptions/confirm", "/subscriptions/confirm?token=forged", { env: on }); // 400
+    await conforms("get", "/subscriptions/unsubscribe", "/subscriptions/unsubscribe?token=forged", { env: on }); // 400
+    await conforms("post", "/subscriptions/unsubscribe", "/subscriptions/unsubscribe?token=forged", { env: on }); // 400
+    const [subscriber] = await sql<{ id: string }>(databaseUrl, "SELECT id FROM subscribers WHERE address = 'conformance@example.com'");
+    await conforms("get", "/api/admin/subscribers", "/api/admin/subscribers?search=conformance");
+    await conforms("get", "/api/admin/subscribers", "/api/admin/subscribers?status=nope"); // 400
+    await conforms("get", "/api/admin/subscribers/{id}", `/api/admin/subscribers/${subscriber!.id}`);
+    await conforms("post", "/api/admin/subscribers/{id}/resume", `/api/admin/subscribers/${subscriber!.id}/resume`); // 409: not paused
+    await conforms("get", "/api/admin/notifications", "/api/admin/notifications");
+    await conforms("delete", "/api/admin/subscribers/{id}", `/api/admin/subscribers/${subscriber!.id}`);
+    await conforms("get", "/api/admin/subscribers/{id}", `/api/admin/subscribers/${subscriber!.id}`); // 404
+    for (const s of ["200", "202", "400", "404", "409", "413", "429", "503"])
+      expect(
+        [...seen].some((k) => k.includes("subscri") && k.endsWith(s)),
+        s,
+      ).toBe(true);
+  });
+
   it("describes every OFREP answer", async () => {
     await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled) VALUES ('portal_ofrep', 'OFREP', true) ON CONFLICT DO NOTHING");
     await conforms("post", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/portal_ofrep", { body: { context: { targetingKey: "u1" } } });

@@ -254,9 +254,10 @@ describe("OFREP for browsers and every error in OFREP's shape", () => {
     const warnings = vi.spyOn(console, "error").mockImplementation(() => {});
     const response = await post("/ofrep/v1/evaluate/flags/portal_analytics", authorized, "{}", { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" });
     warnings.mockRestore();
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("30");
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ key: "portal_analytics", errorCode: "GENERAL" });
+    expect(body).toMatchObject({ key: "portal_analytics", errorCode: "GENERAL", errorDetails: "The database is unavailable; try again shortly" });
     expect(JSON.stringify(body)).not.toContain("127.0.0.1");
   });
 

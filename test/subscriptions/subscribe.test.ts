@@ -247,6 +247,18 @@ describe("subscribing by email", () => {
   });
 });
 
+describe("while the database is down", () => {
+  it("answers 503 DATABASE_UNAVAILABLE with Retry-After, and sends nothing", async () => {
+    const down = { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down" };
+    const response = await json({ address: "during-outage@example.com" }, "198.51.100.30", down);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("30");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("DATABASE_UNAVAILABLE");
+    expect((await callWorker("/subscriptions/confirm?token=x", env(down))).status).toBe(400);
+    expect(await vendors.emails()).toEqual([]);
+  });
+});
+
 describe("subscribing a webhook or Slack", () => {
   it("sends the webhook its confirmation link and signing secret, once, and nothing else until it confirms", async () => {
     const url = vendors.hookUrl("receiver");
