@@ -98,7 +98,7 @@ export function confirmationEmail(site: Site, confirmUrl: string): Email {
     "Confirm your subscription",
     [
       `Someone (we hope you) asked to be told about incidents and maintenance on ${site.title}.`,
-      "Nothing is sent until you confirm. The link works for 7 days.",
+      "Nothing is sent until you confirm: open the link and press the button. It works for 7 days.",
     ],
     [{ label: "Confirm", url: confirmUrl }],
     "If you did not ask for this, ignore this email: you will hear nothing more.",
@@ -119,7 +119,8 @@ export function webhookConfirmationBody(site: Site, subscriber: Pick<Subscriber,
     type: "subscription.confirmation",
     created_at: at.toISOString(),
     page: site,
-    data: { confirm_url: confirmUrl, signing_secret: signingSecret },
+    // A receiver confirms by POSTing confirm_url (a person: open it, press the button).
+    data: { confirm_url: confirmUrl, confirm_method: "POST", signing_secret: signingSecret },
   });
 }
 
@@ -132,5 +133,7 @@ export function slackBody(site: Site, kind: NotificationKind, a: Announcement): 
 }
 
 export function slackConfirmationBody(site: Site, confirmUrl: string): string {
-  return JSON.stringify({ text: `Confirm to have ${site.title} post incidents and maintenance here: <${confirmUrl}|confirm>. The link works for 7 days.` });
+  return JSON.stringify({
+    text: `Confirm to have ${site.title} post incidents and maintenance here: <${confirmUrl}|open this link> and press Confirm. The link works for 7 days.`,
+  });
 }

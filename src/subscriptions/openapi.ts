@@ -48,15 +48,29 @@ export function registerSubscriptionDocs(registry: OpenAPIHono["openAPIRegistry"
   registry.registerPath({
     method: "get",
     path: "/subscriptions/confirm",
-    operationId: "confirmSubscription",
-    summary: "Confirm a subscription (the link in the confirmation)",
+    operationId: "showConfirmSubscription",
+    summary: "The confirmation link: a page with one button (opening the link alone confirms nothing)",
     tags,
     ...PUBLIC,
     request: { query: TokenQuery },
     responses: {
-      200: html("Confirmed"),
-      400: html("The link is not valid (forged, expired, or the subscription is gone)"),
+      200: html("A page with the confirm button"),
+      400: html("The link is not valid (forged, altered or expired)"),
       503: html("Subscriptions are off"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/subscriptions/confirm",
+    operationId: "confirmSubscription",
+    summary: "Confirm a subscription: the button, or a webhook receiver POSTing its confirm_url",
+    tags,
+    ...PUBLIC,
+    request: { query: TokenQuery },
+    responses: {
+      200: html("Confirmed (also when already confirmed)"),
+      400: html("The link is not valid (forged, altered, expired, or the subscription is gone)"),
+      503: errors("Subscriptions are off, or the database is unavailable"),
     },
   });
   registry.registerPath({
@@ -77,6 +91,10 @@ export function registerSubscriptionDocs(registry: OpenAPIHono["openAPIRegistry"
     tags,
     ...PUBLIC,
     request: { query: TokenQuery },
-    responses: { 200: html("Unsubscribed (also when already unsubscribed)"), 400: html("The link is not valid"), 503: html("Subscriptions are off") },
+    responses: {
+      200: html("Unsubscribed (also when already unsubscribed)"),
+      400: html("The link is not valid"),
+      503: errors("Subscriptions are off, or the database is unavailable"),
+    },
   });
 }

@@ -108,6 +108,8 @@ async function readRequest(c: Context<AppEnv>): Promise<unknown> {
   };
 }
 
+const invalidConfirmation = (c: Context<AppEnv>) => page(c, 400, "Subscribe", <p>This link is not valid any more. Subscribe again from the status page.</p>);
+
 function off(c: Context<AppEnv>, json: boolean) {
   const message = "Subscriptions are not set up on this status page";
   return json ? c.json(failure("SUBSCRIPTIONS_OFF", message, { requestId: c.get("requestId") }), 503) : page(c, 503, "Subscriptions", <p>{message}.</p>);
@@ -132,14 +134,31 @@ export const subscriptionRoutes = new Hono<AppEnv>()
     if (toConfirm) c.executionCtx.waitUntil(confirmAfterResponse(c, settings, toConfirm, now));
     return json ? c.json({ success: true, version: "v1", data: { message: SAME_ANSWER } }, 202) : page(c, 200, "Check your inbox", <p>{SAME_ANSWER}</p>);
   })
+  // Confirming and unsubscribing both take a button press (a POST): mail scanners and
+  // chat unfurlers open links, and must not confirm or unsubscribe anyone by doing so.
   .get("/subscriptions/confirm", async (c) => {
+    const settings = subscriptionSettings(c.get("config"));
+    if (!settings) return off(c, false);
+    const token = c.req.query("token") ?? "";
+    if (!(await verifyToken(settings.key, "confirm", token, new Date()))) return invalidConfirmation(c);
+    return page(
+      c,
+      200,
+      "Confirm your subscription",
+      <form method="post" action={`/subscriptions/confirm?token=${encodeURIComponent(token)}`}>
+        <p>Receive messages about incidents and maintenance on {settings.site.title}?</p>
+        <button type="submit">Confirm subscription</button>
+      </form>,
+    );
+  })
+  .post("/subscriptions/confirm", smallBody, async (c) => {
     const settings = subscriptionSettings(c.get("config"));
     if (!settings) return off(c, false);
     const id = await verifyToken(settings.key, "confirm", c.req.query("token") ?? "", new Date());
     const outcome = id ? await confirm(c.get("database")(), id, new Date()) : "unknown";
     return outcome === "confirmed"
       ? page(c, 200, "Subscribed", <p>You are subscribed: we will tell you about incidents and maintenance. Every message has a link to unsubscribe.</p>)
-      : page(c, 400, "Subscribe", <p>This link is not valid any more. Subscribe again from the status page.</p>);
+      : invalidConfirmation(c);
   })
   .get("/subscriptions/unsubscribe", async (c) => {
     const settings = subscriptionSettings(c.get("config"));

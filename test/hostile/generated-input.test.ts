@@ -372,6 +372,7 @@ const ROUTES: Record<string, Route> = {
     body: body({ channel: mostly(fc.constantFrom('"email"', '"webhook"', '"slack"'), jsonText), address: emailAddress, components: componentList }),
   },
   "GET /subscriptions/confirm?": { method: "GET", path: () => "/subscriptions/confirm", env: subscriptions, query: query({ token: rawText }) },
+  "POST /subscriptions/confirm?": { method: "POST", path: () => "/subscriptions/confirm", env: subscriptions, query: query({ token: rawText }) },
   "POST /subscriptions/unsubscribe?": { method: "POST", path: () => "/subscriptions/unsubscribe", env: subscriptions, query: query({ token: rawText }) },
   "GET /api/admin/subscribers?": {
     method: "GET",

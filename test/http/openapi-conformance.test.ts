@@ -225,6 +225,7 @@ describe("the OpenAPI document", () => {
     await conforms("post", "/subscribe", "/subscribe", { env: limited, headers: once, body: { address: "limited@example.com" } });
     await conforms("post", "/subscribe", "/subscribe", { env: limited, headers: once, body: { address: "limited@example.com" } }); // 429
     await conforms("get", "/subscriptions/confirm", "/subscriptions/confirm?token=forged", { env: on }); // 400
+    await conforms("post", "/subscriptions/confirm", "/subscriptions/confirm?token=forged", { env: on }); // 400
     await conforms("get", "/subscriptions/unsubscribe", "/subscriptions/unsubscribe?token=forged", { env: on }); // 400
     await conforms("post", "/subscriptions/unsubscribe", "/subscriptions/unsubscribe?token=forged", { env: on }); // 400
     const [subscriber] = await sql<{ id: string }>(databaseUrl, "SELECT id FROM subscribers WHERE address = 'conformance@example.com'");

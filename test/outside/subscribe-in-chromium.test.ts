@@ -48,6 +48,7 @@ describe.skipIf(!hasBrowser)("subscribing from the status page in a real browser
     const [confirmation] = await inboxOf(1);
     expect(confirmation?.subject).toBe("[Portal status] Confirm your subscription");
     await page.goto(link(confirmation!.text, "/subscriptions/confirm")!);
+    await page.getByRole("button", { name: "Confirm subscription" }).click();
     await expect(page.locator("main").textContent()).resolves.toContain("You are subscribed");
 
     const admin = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };

@@ -184,7 +184,7 @@ describe("what each subscriber is sent", () => {
     const [confirmation] = await hookCalls("/signed");
     const secret: string = confirmation!.body.data.signing_secret;
     const confirmUrl = new URL(confirmation!.body.data.confirm_url);
-    expect((await callWorker(`${confirmUrl.pathname}${confirmUrl.search}`, env())).status).toBe(200);
+    expect((await callWorker(`${confirmUrl.pathname}${confirmUrl.search}`, env(), { method: "POST" })).status).toBe(200);
 
     await admin("POST", "/api/admin/incidents", { component: "database", status: "partial_outage", message: "Replica lag" });
     const at = inMinutes(1);
@@ -263,7 +263,7 @@ describe("exactly once", () => {
     expect(await sql(databaseUrl, "SELECT DISTINCT status FROM subscriber_deliveries")).toEqual([{ status: "sent" }]);
 
     // Cut off before sending: the run dies between claiming and the call; nothing is lost.
-    await admin("PATCH", "/api/admin/incidents/" + (await sql<{ id: string }>(databaseUrl, "SELECT id FROM system_status"))[0]!.id, {
+    await admin("PATCH", `/api/admin/incidents/${(await sql<{ id: string }>(databaseUrl, "SELECT id FROM system_status"))[0]!.id}`, {
       message: "Still delayed",
     });
     const cutBeforeSending: typeof fetch = async (input, init) => {

@@ -81,7 +81,12 @@ describe("subscribing by email", () => {
     await runCron(EVERY_MINUTE, env(), at(1));
     expect(await vendors.emails()).toHaveLength(1);
 
-    const confirmed = await callWorker(linkIn(emails[0]!.text!, "/subscriptions/confirm"), env());
+    // Opening the link (as a mail scanner would) confirms nothing; the button does.
+    const preview = await callWorker(linkIn(emails[0]!.text!, "/subscriptions/confirm"), env());
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain("Confirm subscription</button>");
+    expect((await subscribers())[0]).toMatchObject({ status: "pending" });
+    const confirmed = await callWorker(linkIn(emails[0]!.text!, "/subscriptions/confirm"), env(), { method: "POST" });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain("You are subscribed");
     expect((await subscribers())[0]).toMatchObject({ status: "active" });
@@ -206,29 +211,33 @@ describe("subscribing by email", () => {
     const confirm = linkIn(email!.text!, "/subscriptions/confirm");
     const [id] = (await subscribers()).map((s) => s.id);
     const altered = confirm.replace(/\.([A-Za-z0-9_-]{24})$/, (_, sig: string) => `.${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`);
-    for (const path of [
+    for (const [path, method] of [
       altered,
       `/subscriptions/confirm?token=${id}.0.AAAAAAAAAAAAAAAAAAAAAAAA`,
       "/subscriptions/confirm?token=",
       "/subscriptions/confirm",
       `/subscriptions/confirm?token=${encodeURIComponent("' OR 1=1 --")}`,
-    ]) {
-      const response = await callWorker(path, env());
-      expect(response.status, path).toBe(400);
+    ].flatMap((p) => [
+      [p, "GET"],
+      [p, "POST"],
+    ])) {
+      const response = await callWorker(path!, env(), { method });
+      expect(response.status, `${method} ${path}`).toBe(400);
     }
     // Signed with another key (another deployment's link): refused.
-    expect((await callWorker(confirm, env({ SUBSCRIPTION_KEY: "another-key-entirely-0123456789" }))).status).toBe(400);
+    expect((await callWorker(confirm, env({ SUBSCRIPTION_KEY: "another-key-entirely-0123456789" }), { method: "POST" })).status).toBe(400);
     // A confirmation link expires after 7 days.
     vi.useFakeTimers({ now: Date.now() + 8 * 86_400_000, toFake: ["Date"] });
     try {
-      expect((await callWorker(confirm, env())).status).toBe(400);
+      expect((await callWorker(confirm, env(), { method: "POST" })).status).toBe(400);
     } finally {
       vi.useRealTimers();
     }
     expect((await subscribers())[0]).toMatchObject({ status: "pending" });
     // An unsubscribe token is not a confirmation token, nor the other way round.
-    expect((await callWorker(confirm.replace("/confirm", "/unsubscribe"), env())).status).toBe(400);
-    expect((await callWorker(confirm, env())).status).toBe(200);
+    expect((await callWorker(confirm.replace("/confirm", "/unsubscribe"), env(), { method: "POST" })).status).toBe(400);
+    expect((await callWorker(confirm, env(), { method: "POST" })).status).toBe(200);
+    expect((await subscribers())[0]).toMatchObject({ status: "active" });
   });
 
   it("is off, and says so, without a key or a public URL, and the page offers no form then", async () => {
@@ -254,7 +263,7 @@ describe("while the database is down", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("30");
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("DATABASE_UNAVAILABLE");
-    expect((await callWorker("/subscriptions/confirm?token=x", env(down))).status).toBe(400);
+    expect((await callWorker("/subscriptions/confirm?token=x", env(down), { method: "POST" })).status).toBe(400);
     expect(await vendors.emails()).toEqual([]);
   });
 });
@@ -268,6 +277,7 @@ describe("subscribing a webhook or Slack", () => {
     expect(hooks.map((h) => h.path).sort()).toEqual(["/receiver", "/slack"]);
     const confirmation = hooks.find((h) => h.path === "/receiver")!;
     expect(confirmation.headers?.["phs-event-type"]).toBe("subscription.confirmation");
+    expect(confirmation.body.data.confirm_method).toBe("POST");
     expect(confirmation.body.data.signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(confirmation.body.data.confirm_url.startsWith(`${SITE}/subscriptions/confirm?token=`)).toBe(true);
     expect(hooks.find((h) => h.path === "/slack")!.body.text).toContain("/subscriptions/confirm?token=");
