@@ -254,7 +254,7 @@ CREATE TABLE subscribers (
   consecutive_failures integer NOT NULL DEFAULT 0,
   CONSTRAINT subscribers_paused_check CHECK ((status = 'paused') = (paused_at IS NOT NULL))
 );
-CREATE UNIQUE INDEX subscribers_channel_address_idx ON subscribers (channel, lower(address));
+CREATE UNIQUE INDEX subscribers_channel_address_idx ON subscribers (channel, address);
 CREATE INDEX subscribers_active_idx ON subscribers (status) WHERE status = 'active';
 
 -- What subscribers are told: one row per change, fanned out to deliveries by the cron.

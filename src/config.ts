@@ -47,6 +47,8 @@ export interface Config {
     /** The sender of subscription emails; unset: email subscriptions are off. */
     from: string | undefined;
     perMinute: number;
+    /** Resend's request rate, which email batch calls are paced to. */
+    emailRequestsPerSecond: number;
     subscribeRateLimitPerMinute: number;
     retentionDays: number;
   };
@@ -169,6 +171,7 @@ export function parseConfig(env: Env): Config {
       key: text("SUBSCRIPTION_KEY"),
       from: text("NOTIFY_FROM"),
       perMinute: int("NOTIFICATIONS_PER_MINUTE"),
+      emailRequestsPerSecond: int("RESEND_REQUESTS_PER_SECOND"),
       subscribeRateLimitPerMinute: int("SUBSCRIBE_RATE_LIMIT_PER_MINUTE"),
       retentionDays: int("SUBSCRIBER_RETENTION_DAYS"),
     },

@@ -6,7 +6,8 @@
 // channels and subscribers; bodies and PHS-* headers recorded). Latency and failures are
 // set at run time per scope (the first path segment), so parallel test files and a demo
 // can each steer their own:
-//   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|null}, "hooks": {...}}
+//   POST /__control/<scope>   {"stripe": {"latencyMs": 3000, "failure": "500"|"garbage"|"hang"|"429"|"redirect"|null}, "hooks": {...}}
+//                             ("429": Retry-After 30, as Resend limits; "redirect": a 307 elsewhere)
 //   GET  /__requests/<scope>  what was asked, when each request started, bodies (DELETE forgets them)
 //   GET  /__emails/<scope>    every email sent, one entry per recipient, as they would get it
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -19,7 +20,7 @@ export const FAKE_CREDENTIALS = {
 } as const;
 
 export type Vendor = "stripe" | "twilio" | "resend" | "hooks";
-export type Failure = "500" | "garbage" | "hang" | null;
+export type Failure = "500" | "garbage" | "hang" | "429" | "redirect" | null;
 interface Behaviour {
   latencyMs: number;
   failure: Failure;
@@ -100,6 +101,10 @@ export async function startFakeVendors(options: { host?: string; port?: number }
         if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
         if (behaviour.failure === "hang") return;
         if (behaviour.failure === "500" || behaviour.failure === "garbage") return json(res, 500, { error: "receiver down" });
+        if (behaviour.failure === "redirect") {
+          res.writeHead(307, { location: `/${scope}/hooks/redirected` });
+          return res.end();
+        }
         return json(res, rest[0] === "pagerduty" ? 202 : 200, rest[0] === "pagerduty" ? { status: "success", message: "Event processed" } : { ok: true });
       }
       if (section !== "stripe" && section !== "twilio" && section !== "resend") return json(res, 404, { error: "not found" });
@@ -121,6 +126,10 @@ export async function startFakeVendors(options: { host?: string; port?: number }
       if (behaviour.failure === "hang") return; // never answers; the client must give up
       if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
       if (behaviour.failure === "500") return json(res, 500, { error: { message: "internal server error" } });
+      if (behaviour.failure === "429") {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "30" });
+        return res.end(JSON.stringify({ statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests" }));
+      }
       if (behaviour.failure === "garbage") {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end("<html>not json");

@@ -373,8 +373,9 @@ export const subscribers = pgTable(
       sql`array_to_string(${t.components}, ',') ~ ${sql.raw(`'^(${COMPONENT_PATTERN.slice(1, -1)}(,${COMPONENT_PATTERN.slice(1, -1)})*)?$'`)}`,
     ),
     check("subscribers_paused_check", sql`(${t.status} = 'paused') = (${t.pausedAt} IS NOT NULL)`),
-    // One subscription per channel and address, whatever its case.
-    uniqueIndex("subscribers_channel_address_idx").on(t.channel, sql`lower(${t.address})`),
+    // One subscription per channel and address. Email addresses are stored lower-case (the
+    // subscribe route folds them); URLs as given, their case being significant.
+    uniqueIndex("subscribers_channel_address_idx").on(t.channel, t.address),
     index("subscribers_active_idx").on(t.status).where(sql`${t.status} = 'active'`),
   ],
 );

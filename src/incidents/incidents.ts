@@ -196,7 +196,8 @@ export async function resolveInTransaction(
     createdAt: resolvedAt,
     createdBy: actorId,
   });
-  if (options.announce !== false) await announceIncident(tx, "incident.resolved", after!);
+  // Subscribers read the resolution's own words, not the last update's.
+  if (options.announce !== false) await announceIncident(tx, "incident.resolved", { ...after!, message: message ?? null });
   await recordAudit(tx, {
     actorId,
     action: "incident.resolve",

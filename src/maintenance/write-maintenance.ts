@@ -114,10 +114,12 @@ export async function updateMaintenance(
       .where(eq(maintenanceWindows.id, id))
       .returning();
     const view = maintenanceView(after!);
-    // Subscribers told of a time hear of the new one (once per distinct time).
+    // Subscribers told of a window hear of a new time or a new set of components (a
+    // subscriber of a component the window no longer covers hears it too: see below).
     const moved = before.scheduledStart.getTime() !== scheduledStart.getTime() || before.scheduledEnd.getTime() !== scheduledEnd.getTime();
-    if (moved && after!.status === "scheduled") {
-      await announceMaintenance(tx, "maintenance.scheduled", after!, `${scheduledStart.toISOString()}/${scheduledEnd.toISOString()}`);
+    const coverage = (w: MaintenanceWindow) => JSON.stringify([w.affectsPortal, w.affectsCrm, w.components]);
+    if ((moved || coverage(before) !== coverage(after!)) && after!.status === "scheduled") {
+      await announceMaintenance(tx, "maintenance.scheduled", after!, `changed:${now.toISOString()}`, before);
     }
     await recordAudit(tx, { actorId, action: "maintenance.update", entity: "maintenance", entityKey: id, before: maintenanceView(before), after: view });
     const timesChanged = patch.scheduledStart !== undefined || patch.scheduledEnd !== undefined || patch.metadata !== undefined;

@@ -2,7 +2,7 @@
 // what each was sent, remove one, resume one that was paused, and see each notification's
 // progress. Audit rows name the subscriber by id and channel, never by address, so the
 // audit log keeps no personal data once the subscriber is gone.
-import { and, desc, eq, ilike, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import {
@@ -166,9 +166,13 @@ export async function listNotifications(db: Database, options: { limit: number; 
     })
     .from(notificationEvents)
     .leftJoin(subscriberDeliveries, eq(subscriberDeliveries.eventId, notificationEvents.id))
-    .where(options.before ? lt(notificationEvents.createdAt, sql`(SELECT created_at FROM notification_events WHERE id = ${options.before})`) : undefined)
+    .where(
+      options.before
+        ? sql`(${notificationEvents.createdAt}, ${notificationEvents.id}) < (SELECT created_at, id FROM notification_events WHERE id = ${options.before})`
+        : undefined,
+    )
     .groupBy(notificationEvents.id)
-    .orderBy(desc(notificationEvents.createdAt))
+    .orderBy(desc(notificationEvents.createdAt), desc(notificationEvents.id))
     .limit(options.limit);
   return rows.map(({ e, ...deliveries }) => ({
     id: e.id,

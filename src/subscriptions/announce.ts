@@ -32,11 +32,14 @@ export type Announcement =
       componentNames: string[];
     };
 
-async function announce(tx: Transaction, kind: NotificationKind, dedupKey: string, components: string[], message: Announcement): Promise<void> {
-  await tx.execute(sql`
+/** Whether it is new (false: announced before). */
+async function announce(tx: Transaction, kind: NotificationKind, dedupKey: string, components: string[], message: Announcement): Promise<boolean> {
+  const { rows } = await tx.execute(sql`
     INSERT INTO notification_events (kind, dedup_key, components, message)
     VALUES (${kind}, ${dedupKey}, ${sql.param(components)}::text[], ${JSON.stringify(message)}::jsonb)
-    ON CONFLICT (dedup_key) DO NOTHING`);
+    ON CONFLICT (dedup_key) DO NOTHING
+    RETURNING 1`);
+  return rows.length > 0;
 }
 
 export async function announceIncident(
@@ -59,28 +62,28 @@ export async function announceIncident(
   });
 }
 
+type Coverage = Pick<MaintenanceWindow, "affectsPortal" | "affectsCrm" | "components">;
+
 export async function announceMaintenance(
   tx: Transaction,
   kind: "maintenance.scheduled" | "maintenance.reminder" | "maintenance.started" | "maintenance.completed" | "maintenance.cancelled",
   window: Pick<MaintenanceWindow, "id" | "title" | "description" | "scheduledStart" | "scheduledEnd" | "affectsPortal" | "affectsCrm" | "components">,
-  /** Tells a change apart from the first announcement of its kind (a window moved to a new time). */
+  /** Tells a change apart from the first announcement of its kind (a window moved, or a reminder for a new start). */
   variant?: string,
-): Promise<void> {
-  const coverage = { affectsPortal: window.affectsPortal, affectsCRM: window.affectsCrm, components: window.components };
-  const covered = allComponents().filter((c) => windowCovers(coverage, c.id));
-  await announce(
-    tx,
-    kind,
-    variant ? `${kind}:${window.id}:${variant}` : `${kind}:${window.id}`,
-    covered.map((c) => c.id),
-    {
-      type: "maintenance",
-      id: window.id,
-      title: window.title,
-      description: window.description,
-      scheduledStart: window.scheduledStart.toISOString(),
-      scheduledEnd: window.scheduledEnd.toISOString(),
-      componentNames: covered.map((c) => c.name),
-    },
-  );
+  /** The window's coverage before a change: its subscribers are told too (the window may no longer concern them). */
+  previously?: Coverage,
+): Promise<boolean> {
+  const coveredBy = (w: Coverage) =>
+    allComponents().filter((c) => windowCovers({ affectsPortal: w.affectsPortal, affectsCRM: w.affectsCrm, components: w.components }, c.id));
+  const covered = coveredBy(window);
+  const told = new Set([...covered, ...(previously ? coveredBy(previously) : [])].map((c) => c.id));
+  return announce(tx, kind, variant ? `${kind}:${window.id}:${variant}` : `${kind}:${window.id}`, [...told], {
+    type: "maintenance",
+    id: window.id,
+    title: window.title,
+    description: window.description,
+    scheduledStart: window.scheduledStart.toISOString(),
+    scheduledEnd: window.scheduledEnd.toISOString(),
+    componentNames: covered.map((c) => c.name),
+  });
 }

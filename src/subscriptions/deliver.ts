@@ -1,11 +1,19 @@
 // Sends what is due, at most `perMinute` messages a run (webhooks and Slack at most
 // WEBHOOKS_PER_RUN of them), each to one subscriber:
-//  1. claim: due deliveries are leased (so an overlapping run skips them) and each email
-//     gets a batch key, fixed from then on — a batch retried after a run was cut off is the
-//     same request with the same idempotency key, which the email API honours for 24 hours;
-//  2. send: emails 100 to a batch call, webhooks (signed) and Slack messages by POST;
-//  3. record: sent; or retried with backoff, failed after MAX_ATTEMPTS; a subscriber whose
-//     deliveries fail PAUSE_AFTER times in a row is paused, and its pending messages skipped.
+//  1. claim: due deliveries are leased (so an overlapping run skips them; the lease runs
+//     from the real clock, and a run stops sending after RUN_BUDGET_MS, well inside it),
+//     and each email gets a batch, fixed from then on: a batch sent again after a run was
+//     cut off is the same request under the same idempotency key, which Resend honours for
+//     24 hours; a batch member who unsubscribed since stays in it, so the request stays the
+//     same (a member who was deleted makes it differ: Resend's 409 for a reused key then
+//     says the batch was sent);
+//  2. send: emails 100 to a batch call, paced to Resend's request rate (a 429 ends the
+//     run's email sending until Retry-After); webhooks (signed) and Slack messages by POST;
+//  3. record, fenced on the claim (status still pending, attempts as claimed), so a slow
+//     run can never overwrite a later one: sent; or retried with backoff, failed after
+//     MAX_ATTEMPTS. A webhook or Slack endpoint that fails in PAUSE_AFTER runs in a row is
+//     paused and its pending messages skipped; an email failure is the email service's,
+//     not the subscriber's, and never pauses anyone.
 import { sql } from "drizzle-orm";
 import { backoffMs, LEASE_MS, MAX_ATTEMPTS } from "../alerts/deliver.ts";
 import type { Database } from "../db/client.ts";
@@ -13,21 +21,29 @@ import type { NotificationEvent, Subscriber } from "../db/schema.ts";
 import { logEvent } from "../lib/log.ts";
 import type { Announcement, NotificationKind } from "./announce.ts";
 import { notificationEmail, slackBody, webhookBody, type Site } from "./messages.ts";
-import { EMAIL_BATCH, SendFailure, sendEmails, sendPost, type ResendSettings } from "./send.ts";
+import { EMAIL_BATCH, RateLimited, SendFailure, sendEmails, sendPost, type ResendSettings } from "./send.ts";
 import { signatureHeader, signToken, webhookSecret } from "./tokens.ts";
 
 export const WEBHOOKS_PER_RUN = 200;
+/** Runs in a row in which a webhook or Slack endpoint failed before it is paused. */
 export const PAUSE_AFTER = 5;
 const WEBHOOK_CONCURRENCY = 10;
+/** Sending stops after this long (the lease is 5 minutes); what is left waits for its lease. */
+export const RUN_BUDGET_MS = 120_000;
 
 export interface DeliveryContext {
   db: Database;
+  /** The run's scheduled time: what is due. */
   now: Date;
+  /** The real clock (ms), for leases, pacing, the run's budget and signature timestamps. */
+  clock: () => number;
   fetch: typeof fetch;
   key: string;
   site: Site;
   resend: ResendSettings;
   perMinute: number;
+  /** Resend's request rate (2 a second by default on its API). */
+  emailRequestsPerSecond: number;
 }
 
 export interface SubscriberRun {
@@ -36,6 +52,8 @@ export interface SubscriberRun {
   retrying: number;
   failed: number;
   paused: number;
+  /** Claimed but not sent: the run's budget ran out, or Resend asked to wait. */
+  deferred: number;
 }
 
 interface Claimed {
@@ -46,9 +64,15 @@ interface Claimed {
   event: Pick<NotificationEvent, "id" | "kind" | "createdAt"> & { message: Announcement };
 }
 
-type Outcome = { id: string; subscriberId: string; ok: true } | { id: string; subscriberId: string; ok: false; error: string; attempts: number };
+type Outcome =
+  | { d: Claimed; kind: "sent" }
+  | { d: Claimed; kind: "failed"; error: string }
+  /** Not tried (out of budget) or refused for now (429): due again at `at`, the attempt not counted. */
+  | { d: Claimed; kind: "later"; at: Date };
 
 export async function deliverToSubscribers(ctx: DeliveryContext): Promise<SubscriberRun> {
+  const startedAt = ctx.clock();
+  const overBudget = () => ctx.clock() - startedAt > RUN_BUDGET_MS;
   const claimed = await claim(ctx);
   const outcomes: Outcome[] = [];
   const emails = new Map<string, Claimed[]>();
@@ -57,7 +81,18 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
     if (d.subscriber.channel === "email") emails.set(d.batchKey!, [...(emails.get(d.batchKey!) ?? []), d]);
     else posts.push(d);
   }
+
+  const gapMs = 1000 / Math.max(ctx.emailRequestsPerSecond, 0.001);
+  let lastCall = Number.NEGATIVE_INFINITY;
+  let holdEmailsUntil: Date | null = null;
   for (const [batchKey, batch] of emails) {
+    if (holdEmailsUntil || overBudget()) {
+      for (const d of batch) outcomes.push({ d, kind: "later", at: holdEmailsUntil ?? new Date(ctx.clock()) });
+      continue;
+    }
+    const wait = lastCall + gapMs - ctx.clock();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lastCall = ctx.clock();
     try {
       const messages = await Promise.all(
         batch.map(async (d) => ({
@@ -65,22 +100,30 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
           ...notificationEmail(ctx.site, d.event.kind as NotificationKind, d.event.message, await unsubscribeUrl(ctx, d.subscriber.id)),
         })),
       );
-      // The key names the batch and its size: a batch that lost a member since (unsubscribed)
-      // is a different request, which must not reuse the key.
-      await sendEmails(ctx.fetch, ctx.resend, messages, `${batchKey}:${batch.length}`);
-      for (const d of batch) outcomes.push({ id: d.id, subscriberId: d.subscriber.id, ok: true });
+      await sendEmails(ctx.fetch, ctx.resend, messages, batchKey);
+      for (const d of batch) outcomes.push({ d, kind: "sent" });
     } catch (error) {
-      for (const d of batch) outcomes.push(failure(d, error));
+      if (error instanceof RateLimited) {
+        holdEmailsUntil = new Date(ctx.clock() + error.retryAfterMs);
+        for (const d of batch) outcomes.push({ d, kind: "later", at: holdEmailsUntil });
+      } else {
+        for (const d of batch) outcomes.push({ d, kind: "failed", error: failureText(error) });
+      }
     }
   }
   for (let i = 0; i < posts.length; i += WEBHOOK_CONCURRENCY) {
+    const round = posts.slice(i, i + WEBHOOK_CONCURRENCY);
+    if (overBudget()) {
+      for (const d of round) outcomes.push({ d, kind: "later", at: new Date(ctx.clock()) });
+      continue;
+    }
     await Promise.all(
-      posts.slice(i, i + WEBHOOK_CONCURRENCY).map(async (d) => {
+      round.map(async (d) => {
         try {
           await post(ctx, d);
-          outcomes.push({ id: d.id, subscriberId: d.subscriber.id, ok: true });
+          outcomes.push({ d, kind: "sent" });
         } catch (error) {
-          outcomes.push(failure(d, error));
+          outcomes.push({ d, kind: "failed", error: failureText(error) });
         }
       }),
     );
@@ -88,31 +131,26 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
   return { claimed: claimed.length, ...(await record(ctx, outcomes)) };
 }
 
-const failure = (d: Claimed, error: unknown): Outcome => ({
-  id: d.id,
-  subscriberId: d.subscriber.id,
-  ok: false,
-  error: error instanceof SendFailure ? error.message : "unexpected failure",
-  attempts: d.attempts,
-});
+const failureText = (error: unknown) => (error instanceof SendFailure ? error.message : "unexpected failure");
 
 const unsubscribeUrl = async (ctx: DeliveryContext, subscriberId: string) =>
   `${ctx.site.url}/subscriptions/unsubscribe?token=${await signToken(ctx.key, "unsubscribe", subscriberId)}`;
 
 async function post(ctx: DeliveryContext, d: Claimed): Promise<void> {
   const kind = d.event.kind as NotificationKind;
+  const unsubscribe = await unsubscribeUrl(ctx, d.subscriber.id);
   if (d.subscriber.channel === "slack") {
-    return sendPost(ctx.fetch, d.subscriber.address, slackBody(ctx.site, kind, d.event.message), {}, "slack");
+    return sendPost(ctx.fetch, d.subscriber.address, slackBody(ctx.site, kind, d.event.message, unsubscribe), {}, "slack");
   }
   // The event's own id and time: the same body however often it is retried, so a receiver
-  // can tell a repeat (PHS-Event-Id) from a new event.
-  const body = webhookBody(ctx.site, kind, d.event.id, d.event.createdAt, d.event.message);
+  // can tell a repeat (PHS-Event-Id) from a new event. The signature's time is the send's.
+  const body = webhookBody(ctx.site, kind, d.event.id, d.event.createdAt, d.event.message, unsubscribe);
   const secret = await webhookSecret(ctx.key, d.subscriber.id);
   return sendPost(
     ctx.fetch,
     d.subscriber.address,
     body,
-    { "phs-signature": await signatureHeader(secret, body, ctx.now), "phs-event-id": d.event.id, "phs-event-type": kind },
+    { "phs-signature": await signatureHeader(secret, body, new Date(ctx.clock())), "phs-event-id": d.event.id, "phs-event-type": kind },
     "webhook",
   );
 }
@@ -120,15 +158,18 @@ async function post(ctx: DeliveryContext, d: Claimed): Promise<void> {
 /** Leases what is due, keeping each email batch whole, and gives new emails their batch. */
 async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
   const { db, now } = ctx;
+  const leaseEnds = new Date(Math.max(now.getTime(), ctx.clock()) + LEASE_MS);
   const leased = await db.transaction(async (tx) => {
+    // A delivery already in a batch goes with its batch whatever became of its subscriber
+    // since, so that the batch is sent again exactly as it was.
     const due = await tx.execute<{ id: string; channel: string; batch_key: string | null }>(sql`
       SELECT d.id, s.channel, d.batch_key FROM subscriber_deliveries d
       JOIN subscribers s ON s.id = d.subscriber_id JOIN notification_events e ON e.id = d.event_id
-      WHERE d.status = 'pending' AND d.next_attempt_at <= ${now.toISOString()}::timestamptz AND s.status = 'active'
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ${now.toISOString()}::timestamptz
+        AND (s.status = 'active' OR d.batch_key IS NOT NULL)
       ORDER BY d.batch_key NULLS LAST, e.created_at, d.id
       LIMIT ${ctx.perMinute}
       FOR UPDATE OF d SKIP LOCKED`);
-    // A batch already sent once is sent again whole or not at all: the same request.
     const keys = [...new Set(due.rows.flatMap((r) => (r.batch_key ? [r.batch_key] : [])))];
     const sizes = new Map<string, number>();
     if (keys.length > 0) {
@@ -142,28 +183,27 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
     let posts = 0;
     let fresh: string[] = [];
     const assigned: { id: string; batchKey: string | null }[] = [];
+    const newBatch = () => {
+      const key = `phs-batch-${crypto.randomUUID()}`;
+      for (const id of fresh) assigned.push({ id, batchKey: key });
+      fresh = [];
+    };
     for (const r of due.rows) {
       if (r.batch_key) {
+        // Whole, or not this run (part of it is leased by another run, or past the limit).
         if (inClaim.get(r.batch_key) === sizes.get(r.batch_key)) assigned.push({ id: r.id, batchKey: r.batch_key });
       } else if (r.channel === "email") {
         fresh.push(r.id);
-        if (fresh.length === EMAIL_BATCH) {
-          const key = `phs-batch-${crypto.randomUUID()}`;
-          for (const id of fresh) assigned.push({ id, batchKey: key });
-          fresh = [];
-        }
+        if (fresh.length === EMAIL_BATCH) newBatch();
       } else if (posts < WEBHOOKS_PER_RUN) {
         posts++;
         assigned.push({ id: r.id, batchKey: null });
       }
     }
-    if (fresh.length > 0) {
-      const key = `phs-batch-${crypto.randomUUID()}`;
-      for (const id of fresh) assigned.push({ id, batchKey: key });
-    }
+    if (fresh.length > 0) newBatch();
     if (assigned.length === 0) return [];
     await tx.execute(sql`
-      UPDATE subscriber_deliveries d SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}::timestamptz,
+      UPDATE subscriber_deliveries d SET next_attempt_at = ${leaseEnds.toISOString()}::timestamptz,
         attempts = d.attempts + 1, batch_key = v.batch_key
       FROM unnest(${sql.param(assigned.map((a) => a.id))}::uuid[], ${sql.param(assigned.map((a) => a.batchKey))}::text[]) AS v(id, batch_key)
       WHERE d.id = v.id`);
@@ -197,58 +237,74 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
 }
 
 async function record(ctx: DeliveryContext, outcomes: Outcome[]): Promise<Omit<SubscriberRun, "claimed">> {
-  const run = { sent: 0, retrying: 0, failed: 0, paused: 0 };
+  const run = { sent: 0, retrying: 0, failed: 0, paused: 0, deferred: 0 };
   if (outcomes.length === 0) return run;
-  const { now } = ctx;
+  const now = new Date(Math.max(ctx.now.getTime(), ctx.clock()));
   const rows = outcomes.map((o) => {
-    if (o.ok) {
+    if (o.kind === "sent") {
       run.sent++;
-      return { id: o.id, status: "sent", next: now, error: null };
+      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts, status: "sent", next: now, error: null };
     }
-    const final = o.attempts >= MAX_ATTEMPTS;
+    if (o.kind === "later") {
+      run.deferred++;
+      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts - 1, status: "pending", next: o.at, error: null };
+    }
+    const final = o.d.attempts >= MAX_ATTEMPTS;
     if (final) run.failed++;
     else run.retrying++;
-    return { id: o.id, status: final ? "failed" : "pending", next: new Date(now.getTime() + backoffMs(o.attempts)), error: o.error };
+    return {
+      id: o.d.id,
+      claimed: o.d.attempts,
+      attempts: o.d.attempts,
+      status: final ? "failed" : "pending",
+      next: new Date(now.getTime() + backoffMs(o.d.attempts)),
+      error: o.error,
+    };
   });
+  // Fenced: only rows still pending and still as this run claimed them.
   await ctx.db.execute(sql`
-    UPDATE subscriber_deliveries d SET status = v.status, last_error = v.error,
+    UPDATE subscriber_deliveries d SET status = v.status, last_error = v.error, attempts = v.attempts,
       sent_at = CASE WHEN v.status = 'sent' THEN ${now.toISOString()}::timestamptz ELSE NULL END,
       next_attempt_at = v.next
-    FROM unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.status))}::text[],
-                ${sql.param(rows.map((r) => r.error))}::text[], ${sql.param(rows.map((r) => r.next.toISOString()))}::timestamptz[]) AS v(id, status, error, next)
-    WHERE d.id = v.id`);
-  // A subscriber's run of failures, counted per delivery attempt; a success ends it.
-  const bySubscriber = new Map<string, { failures: number; success: boolean; error: string | null }>();
+    FROM unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.claimed))}::int[], ${sql.param(rows.map((r) => r.attempts))}::int[],
+                ${sql.param(rows.map((r) => r.status))}::text[], ${sql.param(rows.map((r) => r.error))}::text[],
+                ${sql.param(rows.map((r) => r.next.toISOString()))}::timestamptz[]) AS v(id, claimed, attempts, status, error, next)
+    WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.claimed`);
+
+  // An endpoint's run of failures, counted once per run; a success ends it. Emails aside.
+  const endpoints = new Map<string, { failed: boolean; success: boolean; error: string | null }>();
   for (const o of outcomes) {
-    const entry = bySubscriber.get(o.subscriberId) ?? { failures: 0, success: false, error: null };
-    if (o.ok) entry.success = true;
+    if (o.d.subscriber.channel === "email" || o.kind === "later") continue;
+    const entry = endpoints.get(o.d.subscriber.id) ?? { failed: false, success: false, error: null };
+    if (o.kind === "sent") entry.success = true;
     else {
-      entry.failures++;
+      entry.failed = true;
       entry.error = o.error;
     }
-    bySubscriber.set(o.subscriberId, entry);
+    endpoints.set(o.d.subscriber.id, entry);
   }
-  const ids = [...bySubscriber.keys()];
+  if (endpoints.size === 0) return run;
+  const ids = [...endpoints.keys()];
+  const at = now.toISOString();
   const { rows: paused } = await ctx.db.execute<{ id: string }>(sql`
     WITH changed AS (
       UPDATE subscribers s SET
-        consecutive_failures = CASE WHEN v.success THEN 0 ELSE s.consecutive_failures + v.failures END,
-        status = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + v.failures >= ${PAUSE_AFTER} THEN 'paused' ELSE s.status END,
-        paused_at = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + v.failures >= ${PAUSE_AFTER} THEN ${now.toISOString()}::timestamptz ELSE s.paused_at END,
-        pause_reason = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + v.failures >= ${PAUSE_AFTER}
-          THEN ${PAUSE_AFTER} || ' deliveries in a row failed; the last: ' || v.error ELSE s.pause_reason END
-      FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(ids.map((id) => bySubscriber.get(id)!.failures))}::int[],
-                  ${sql.param(ids.map((id) => bySubscriber.get(id)!.success))}::boolean[], ${sql.param(ids.map((id) => bySubscriber.get(id)!.error))}::text[])
-           AS v(id, failures, success, error)
+        consecutive_failures = CASE WHEN v.success THEN 0 ELSE s.consecutive_failures + 1 END,
+        status = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + 1 >= ${PAUSE_AFTER} THEN 'paused' ELSE s.status END,
+        paused_at = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + 1 >= ${PAUSE_AFTER} THEN ${at}::timestamptz ELSE s.paused_at END,
+        pause_reason = CASE WHEN NOT v.success AND s.status = 'active' AND s.consecutive_failures + 1 >= ${PAUSE_AFTER}
+          THEN 'deliveries failed in ' || ${PAUSE_AFTER} || ' runs in a row; the last: ' || v.error ELSE s.pause_reason END
+      FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(ids.map((id) => endpoints.get(id)!.success))}::boolean[],
+                  ${sql.param(ids.map((id) => endpoints.get(id)!.error))}::text[]) AS v(id, success, error)
       WHERE s.id = v.id
       RETURNING s.id, s.status, s.paused_at
     ), skipped AS (
       UPDATE subscriber_deliveries d SET status = 'skipped', last_error = 'subscriber paused'
-      FROM changed c WHERE d.subscriber_id = c.id AND c.status = 'paused' AND c.paused_at = ${now.toISOString()}::timestamptz AND d.status = 'pending'
+      FROM changed c WHERE d.subscriber_id = c.id AND c.status = 'paused' AND c.paused_at = ${at}::timestamptz AND d.status = 'pending'
       RETURNING 1
     )
-    SELECT id FROM changed WHERE status = 'paused' AND paused_at = ${now.toISOString()}::timestamptz`);
+    SELECT id FROM changed WHERE status = 'paused' AND paused_at = ${at}::timestamptz`);
   run.paused = paused.length;
-  for (const p of paused) logEvent("warn", "subscriber_paused", { subscriber: p.id, after: PAUSE_AFTER });
+  for (const p of paused) logEvent("warn", "subscriber_paused", { subscriber: p.id, afterRuns: PAUSE_AFTER });
   return run;
 }

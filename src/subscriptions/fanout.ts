@@ -2,6 +2,8 @@
 // each new announcement turned into one delivery per active subscriber of a component it
 // touches (a subscriber of no component in particular hears about all). One statement per
 // step, and the unique (event, subscriber) pair, so overlapping runs add nothing twice.
+// An announcement not fanned out within a day (subscriptions were off, say) goes to no one:
+// news that old is not news, and it must not hold up what is happening now.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { maintenanceWindows } from "../db/schema.ts";
@@ -20,23 +22,28 @@ export async function announceReminders(db: Database, now: Date): Promise<{ remi
         sql`${maintenanceWindows.status} = 'scheduled'
           AND ${maintenanceWindows.scheduledStart} > ${now.toISOString()}::timestamptz
           AND ${maintenanceWindows.scheduledStart} <= ${new Date(now.getTime() + DAY_MS).toISOString()}::timestamptz
-          AND ${maintenanceWindows.createdAt} < ${maintenanceWindows.scheduledStart} - interval '1 day'
-          AND NOT EXISTS (SELECT 1 FROM notification_events e WHERE e.dedup_key = 'maintenance.reminder:' || ${maintenanceWindows.id})`,
+          AND ${maintenanceWindows.createdAt} < ${maintenanceWindows.scheduledStart} - interval '1 day'`,
       );
-    for (const window of windows) await announceMaintenance(tx, "maintenance.reminder", window);
-    return { reminded: windows.length };
+    // Once per window and start time: a window moved to another day is reminded of again.
+    let reminded = 0;
+    for (const window of windows) {
+      if (await announceMaintenance(tx, "maintenance.reminder", window, window.scheduledStart.toISOString())) reminded++;
+    }
+    return { reminded };
   });
 }
 
 export async function fanOut(db: Database, now: Date): Promise<{ events: number; deliveries: number }> {
   const { rows } = await db.execute<{ events: number; deliveries: number }>(sql`
     WITH next AS (
-      SELECT id, components FROM notification_events
+      SELECT id, components, created_at FROM notification_events
       WHERE fanned_out_at IS NULL ORDER BY created_at LIMIT ${EVENTS_PER_RUN} FOR UPDATE SKIP LOCKED
     ), added AS (
       INSERT INTO subscriber_deliveries (event_id, subscriber_id, next_attempt_at)
       SELECT n.id, s.id, ${now.toISOString()}::timestamptz FROM next n
       JOIN subscribers s ON s.status = 'active' AND (cardinality(s.components) = 0 OR s.components && n.components)
+        -- By the database's clock, which also stamped the event.
+        AND n.created_at > now() - interval '1 day'
       ON CONFLICT (event_id, subscriber_id) DO NOTHING
       RETURNING 1
     ), done AS (

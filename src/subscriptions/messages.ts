@@ -106,10 +106,19 @@ export function confirmationEmail(site: Site, confirmUrl: string): Email {
   );
 }
 
-/** A webhook delivery's body (signed, see ./tokens.ts). */
-export function webhookBody(site: Site, kind: NotificationKind, eventId: string, createdAt: Date, a: Announcement): string {
+/** A webhook delivery's body (signed, see ./tokens.ts); POSTing unsubscribe_url stops them. */
+export function webhookBody(site: Site, kind: NotificationKind, eventId: string, createdAt: Date, a: Announcement, unsubscribeUrl: string): string {
   const { subject, lines } = describe(kind, a);
-  return JSON.stringify({ id: eventId, type: kind, created_at: createdAt.toISOString(), page: site, summary: subject, lines, data: a });
+  return JSON.stringify({
+    id: eventId,
+    type: kind,
+    created_at: createdAt.toISOString(),
+    page: site,
+    summary: subject,
+    lines,
+    data: a,
+    unsubscribe_url: unsubscribeUrl,
+  });
 }
 
 /** The confirmation a webhook subscriber receives: the link to confirm, and its signing secret, shown this once. */
@@ -127,9 +136,10 @@ export function webhookConfirmationBody(site: Site, subscriber: Pick<Subscriber,
 /** Slack reads &, < and > as markup (links, mentions): text from an incident must not be. */
 const slackText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function slackBody(site: Site, kind: NotificationKind, a: Announcement): string {
+export function slackBody(site: Site, kind: NotificationKind, a: Announcement, unsubscribeUrl: string): string {
   const { subject, lines } = describe(kind, a);
-  return JSON.stringify({ text: `*${slackText(subject)}*\n${lines.map(slackText).join("\n")}\n<${site.url}|${slackText(site.title)}>` });
+  const links = `<${site.url}|${slackText(site.title)}> · <${unsubscribeUrl}|unsubscribe>`;
+  return JSON.stringify({ text: `*${slackText(subject)}*\n${lines.map(slackText).join("\n")}\n${links}` });
 }
 
 export function slackConfirmationBody(site: Site, confirmUrl: string): string {

@@ -13,6 +13,7 @@ export async function notifySubscribers(
   settings: SubscriptionSettings,
   now: Date,
   fetcher: typeof fetch,
+  clock: () => number = Date.now,
 ): Promise<{ reminded: number; events: number; deliveries: number } & SubscriberRun> {
   const { reminded } = await announceReminders(db, now);
   const fanned = await fanOut(db, now);
@@ -24,6 +25,8 @@ export async function notifySubscribers(
     site: settings.site,
     resend: settings.resend,
     perMinute: settings.perMinute,
+    emailRequestsPerSecond: settings.emailRequestsPerSecond,
+    clock,
   });
   return { reminded, ...fanned, ...run };
 }

@@ -70,6 +70,7 @@ export function registerSubscriptionDocs(registry: OpenAPIHono["openAPIRegistry"
     responses: {
       200: html("Confirmed (also when already confirmed)"),
       400: html("The link is not valid (forged, altered, expired, or the subscription is gone)"),
+      413: errors("Body over 8 KiB"),
       503: errors("Subscriptions are off, or the database is unavailable"),
     },
   });
@@ -94,6 +95,7 @@ export function registerSubscriptionDocs(registry: OpenAPIHono["openAPIRegistry"
     responses: {
       200: html("Unsubscribed (also when already unsubscribed)"),
       400: html("The link is not valid"),
+      413: errors("Body over 8 KiB"),
       503: errors("Subscriptions are off, or the database is unavailable"),
     },
   });

@@ -22,7 +22,7 @@ export async function deleteExpiredSubscriptions(
       RETURNING id
     ), gone_notifications AS (
       DELETE FROM notification_events e
-      WHERE e.created_at < ${cutoff}::timestamptz AND e.fanned_out_at IS NOT NULL
+      WHERE e.created_at < ${cutoff}::timestamptz
         AND NOT EXISTS (SELECT 1 FROM subscriber_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
       RETURNING id
     )

@@ -99,7 +99,9 @@ const wantsJson = (c: Context<AppEnv>) => (c.req.header("content-type") ?? "").t
 /** The form's fields (components may repeat) or a JSON object, as one shape. */
 async function readRequest(c: Context<AppEnv>): Promise<unknown> {
   if (wantsJson(c)) return c.req.json().catch(() => null);
-  const form = await c.req.parseBody({ all: true });
+  // A body that is not a form (a multipart type without its boundary, say) reads as nothing.
+  const form = await c.req.parseBody({ all: true }).catch(() => null);
+  if (!form) return null;
   const list = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
   return {
     channel: form.channel ?? undefined,

@@ -12,12 +12,14 @@ export interface SubscriptionSettings {
   resend: ResendSettings;
   /** Messages sent per cron run (one a minute). */
   perMinute: number;
+  /** Resend's request rate: batch calls are paced to it. */
+  emailRequestsPerSecond: number;
   /** Whether email is offered (a sender and Resend's key are configured). */
   email: boolean;
 }
 
 export function subscriptionSettings(config: Config): SubscriptionSettings | null {
-  const { key, from, perMinute } = config.subscriptions;
+  const { key, from, perMinute, emailRequestsPerSecond } = config.subscriptions;
   if (!key || !config.publicUrl) return null;
   const vendor = config.vendors.email;
   const resend: ResendSettings = { base: vendor?.base ?? "https://api.resend.com", apiKey: vendor?.credentials.RESEND_API_KEY, from };
@@ -26,6 +28,7 @@ export function subscriptionSettings(config: Config): SubscriptionSettings | nul
     site: { title: config.statusPageTitle, url: config.publicUrl },
     resend,
     perMinute,
+    emailRequestsPerSecond,
     email: Boolean(resend.apiKey && resend.from),
   };
 }

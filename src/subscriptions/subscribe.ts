@@ -28,7 +28,7 @@ export async function subscribe(db: Database, request: SubscriptionRequest, now:
   const { rows } = await db.execute<{ id: string; channel: Subscriber["channel"]; address: string; send: boolean }>(sql`
     INSERT INTO subscribers (channel, address, components, confirmation_sent_at)
     VALUES (${request.channel}, ${request.address}, ${sql.param(request.components)}::text[], ${at}::timestamptz)
-    ON CONFLICT (channel, lower(address)) DO UPDATE SET
+    ON CONFLICT (channel, address) DO UPDATE SET
       -- Someone who unsubscribed may subscribe again (and confirm again); a pending request
       -- takes the latest components; an active or paused subscription is left as it is.
       status = CASE WHEN subscribers.status = 'unsubscribed' THEN 'pending' ELSE subscribers.status END,
@@ -84,7 +84,11 @@ export async function confirm(db: Database, subscriberId: string, now: Date): Pr
   return rows.length > 0 ? "confirmed" : "unknown";
 }
 
-/** Stops everything to this subscriber at once, pending messages included. */
+/**
+ * Stops everything to this subscriber at once, pending messages included — except one
+ * already in an email batch, which stays so that the batch, if it must go again, is the
+ * same request (Resend then sends nothing twice; see ./deliver.ts).
+ */
 export async function unsubscribe(db: Database, subscriberId: string, now: Date): Promise<void> {
   await db.execute(sql`
     WITH gone AS (
@@ -92,5 +96,5 @@ export async function unsubscribe(db: Database, subscriberId: string, now: Date)
       WHERE id = ${subscriberId} AND status <> 'unsubscribed' RETURNING id
     )
     UPDATE subscriber_deliveries SET status = 'skipped', last_error = 'unsubscribed'
-    WHERE subscriber_id IN (SELECT id FROM gone) AND status = 'pending'`);
+    WHERE subscriber_id IN (SELECT id FROM gone) AND status = 'pending' AND batch_key IS NULL`);
 }

@@ -16,7 +16,15 @@ const SITE = "https://status.example.com";
 const KEY = "test-subscription-key-0123456789";
 let databaseUrl: string;
 const vendors = vendorScope();
-const subscriptionEnv = { SUBSCRIPTION_KEY: KEY, PUBLIC_URL: SITE, NOTIFY_FROM: "Portal status <status@mail.example.com>", AUTO_INCIDENTS: "off" };
+// Resend's request rate is paced to (2 a second by default); the tests that are not about
+// pacing do not wait for it.
+const subscriptionEnv = {
+  SUBSCRIPTION_KEY: KEY,
+  PUBLIC_URL: SITE,
+  NOTIFY_FROM: "Portal status <status@mail.example.com>",
+  AUTO_INCIDENTS: "off",
+  RESEND_REQUESTS_PER_SECOND: "1000",
+};
 const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: databaseUrl, ...vendors.env, ...subscriptionEnv, ADMIN_TOKENS, ...extra });
 const admin = adminClient(() => databaseUrl, { ...vendors.env, ...subscriptionEnv });
 const settings = (): SubscriptionSettings => ({
@@ -24,6 +32,7 @@ const settings = (): SubscriptionSettings => ({
   site: { title: "Portal status", url: SITE },
   resend: { base: vendors.env.RESEND_API_BASE, apiKey: FAKE_CREDENTIALS.RESEND_API_KEY, from: "Portal status <status@mail.example.com>" },
   perMinute: 2000,
+  emailRequestsPerSecond: 1000,
   email: true,
 });
 
@@ -283,6 +292,9 @@ describe("exactly once", () => {
 
 describe("at scale", () => {
   it("drains 10,000 subscribers in 5 runs at 2,000 a minute, in batches of 100, each once", { timeout: 180_000 }, async () => {
+    // Paced at 20 requests a second here (a run's 20 calls: about 1 s); at Resend's default
+    // 2 a second a run takes about 10 s, which the pacing test below shows.
+    const paced = { RESEND_REQUESTS_PER_SECOND: "20" };
     await sql(
       databaseUrl,
       "INSERT INTO subscribers (channel, address, status, confirmed_at) SELECT 'email', 'reader' || g || '@example.com', 'active', now() FROM generate_series(1, 10000) g",
@@ -292,7 +304,7 @@ describe("at scale", () => {
     const runMs: number[] = [];
     for (let minute = 1; minute <= 6; minute++) {
       const started = Date.now();
-      await runCron(EVERY_MINUTE, env(), inMinutes(minute));
+      await runCron(EVERY_MINUTE, env(paced), inMinutes(minute));
       runMs.push(Date.now() - started);
       const [row] = await sql<{ sent: number }>(databaseUrl, "SELECT count(*)::int AS sent FROM subscriber_deliveries WHERE status = 'sent'");
       sentAfter.push(row!.sent);
@@ -310,7 +322,7 @@ describe("at scale", () => {
 });
 
 describe("a failing endpoint", () => {
-  it(`pauses a webhook after ${PAUSE_AFTER} failed deliveries in a row, shows why, and resumes it on request`, async () => {
+  it(`pauses a webhook whose deliveries failed in ${PAUSE_AFTER} runs in a row, shows why, and resumes it on request`, async () => {
     const failing = vendorScope();
     await failing.set("hooks", { failure: "500" });
     const hook = await addSubscriber("webhook", failing.hookUrl("down"));
@@ -318,18 +330,20 @@ describe("a failing endpoint", () => {
     const opened = await admin("POST", "/api/admin/incidents", { component: "twilio", status: "degraded", message: "SMS delayed" });
     await admin("PATCH", `/api/admin/incidents/${opened.body.data.id}`, { phase: "identified" });
     await admin("PATCH", `/api/admin/incidents/${opened.body.data.id}`, { phase: "monitoring" });
-    await runCron(EVERY_MINUTE, env(), inMinutes(1)); // 3 attempts fail
-    await runCron(EVERY_MINUTE, env(), inMinutes(3)); // 3 more: paused
+    // Retried after 1, 2, 4, 8 minutes; each run's failures count once.
+    for (const minute of [1, 3, 7, 15]) await runCron(EVERY_MINUTE, env(), inMinutes(minute));
+    expect((await admin("GET", "/api/admin/subscribers?status=paused")).body.data).toEqual([]);
+    await runCron(EVERY_MINUTE, env(), inMinutes(31)); // the fifth run in a row: paused
     const list = await admin("GET", "/api/admin/subscribers?status=paused");
     expect(list.body.data.map((s: { id: string }) => s.id)).toEqual([hook]);
-    expect(list.body.data[0].pauseReason).toBe(`${PAUSE_AFTER} deliveries in a row failed; the last: webhook: HTTP 500`);
+    expect(list.body.data[0].pauseReason).toBe(`deliveries failed in ${PAUSE_AFTER} runs in a row; the last: webhook: HTTP 500`);
     const detail = await admin("GET", `/api/admin/subscribers/${hook}`);
     expect(detail.body.data.deliveries.map((d: { status: string }) => d.status)).toEqual(["skipped", "skipped", "skipped"]);
     expect(detail.body.data.deliveries[0].lastError).toBe("subscriber paused");
-    expect((await failing.requests()).filter((r) => r.vendor === "hooks")).toHaveLength(6);
+    expect((await failing.requests()).filter((r) => r.vendor === "hooks")).toHaveLength(3 * PAUSE_AFTER);
     // Paused: nothing more is tried; the email subscriber was not held up.
-    await runCron(EVERY_MINUTE, env(), inMinutes(30));
-    expect((await failing.requests()).filter((r) => r.vendor === "hooks")).toHaveLength(6);
+    await runCron(EVERY_MINUTE, env(), inMinutes(40));
+    expect((await failing.requests()).filter((r) => r.vendor === "hooks")).toHaveLength(3 * PAUSE_AFTER);
     expect((await inboxes()).get("fine@example.com")).toHaveLength(3);
 
     await failing.reset();
@@ -340,11 +354,157 @@ describe("a failing endpoint", () => {
     });
     expect((await admin("POST", `/api/admin/subscribers/${hook}/resume`)).status).toBe(409);
     await admin("POST", `/api/admin/incidents/${opened.body.data.id}/resolve`, {});
-    await runCron(EVERY_MINUTE, env(), inMinutes(31));
+    await runCron(EVERY_MINUTE, env(), inMinutes(41));
     const received = (await failing.requests()).filter((r) => r.vendor === "hooks");
     expect(received.at(-1)!.headers?.["phs-event-type"]).toBe("incident.resolved");
     const audit = await admin("GET", "/api/admin/audit?entity=subscriber");
     expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual(["subscriber.resume"]);
+  });
+});
+
+describe("when the email service or an endpoint misbehaves", () => {
+  const emailsTo = async (n: number) => {
+    await sql(
+      databaseUrl,
+      `INSERT INTO subscribers (channel, address, status, confirmed_at) SELECT 'email', 'm' || g || '@example.com', 'active', now() FROM generate_series(1, ${n}) g`,
+    );
+  };
+  const deliveries = () =>
+    sql<{ status: string; attempts: number; last_error: string | null; next_attempt_at: Date }>(databaseUrl, "SELECT * FROM subscriber_deliveries");
+  const batchCalls = async () => (await vendors.requests()).filter((r) => r.path === "/emails/batch");
+
+  it("retries while the email service fails, and never pauses a subscriber for it", async () => {
+    await emailsTo(2);
+    await vendors.set("resend", { failure: "500" });
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    for (const minute of [1, 3, 7, 15, 31, 63]) await runCron(EVERY_MINUTE, env(), inMinutes(minute));
+    expect(await sql(databaseUrl, "SELECT DISTINCT status, consecutive_failures FROM subscribers")).toEqual([{ status: "active", consecutive_failures: 0 }]);
+    expect((await deliveries()).map((d) => [d.status, d.attempts, d.last_error])).toEqual([
+      ["pending", 6, "email: HTTP 500"],
+      ["pending", 6, "email: HTTP 500"],
+    ]);
+    await vendors.reset();
+    await runCron(EVERY_MINUTE, env(), inMinutes(200));
+    expect([...(await inboxes()).values()]).toEqual([["Incident: CRM (degraded)"], ["Incident: CRM (degraded)"]]);
+  });
+
+  it("stops sending email at Resend's 429 until Retry-After, without spending an attempt", async () => {
+    await emailsTo(250);
+    await vendors.set("resend", { failure: "429" });
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    const at = inMinutes(1);
+    await runCron(EVERY_MINUTE, env(), at);
+    expect(await batchCalls()).toHaveLength(1); // the first refusal ends the run's email sending
+    const held = await deliveries();
+    expect(new Set(held.map((d) => `${d.status}/${d.attempts}`))).toEqual(new Set(["pending/0"]));
+    for (const d of held) expect(new Date(d.next_attempt_at).getTime()).toBeGreaterThanOrEqual(Date.now() + 25_000);
+    await vendors.reset();
+    await runCron(EVERY_MINUTE, env(), inMinutes(2));
+    const boxes = await inboxes();
+    expect(boxes.size).toBe(250);
+    for (const subjects of boxes.values()) expect(subjects).toEqual(["Incident: CRM (degraded)"]);
+  });
+
+  it("paces batch calls to Resend's request rate (2 a second by default)", async () => {
+    await emailsTo(250);
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    await runCron(EVERY_MINUTE, env({ RESEND_REQUESTS_PER_SECOND: "2" }), inMinutes(1));
+    const starts = (await batchCalls()).map((r) => r.startedAt);
+    expect(starts).toHaveLength(3);
+    // A lower bound the Worker sets by waiting; the fake's clock may run a few ms apart.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(480);
+  });
+
+  it("does not follow a webhook's redirect (its signing secret goes to its own URL only)", async () => {
+    const moved = vendorScope();
+    await moved.set("hooks", { failure: "redirect" });
+    await addSubscriber("webhook", moved.hookUrl("hook"));
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    await runCron(EVERY_MINUTE, env(), inMinutes(1));
+    expect((await moved.requests()).map((r) => r.path)).toEqual(["/hook"]);
+    expect((await deliveries())[0]).toMatchObject({ status: "pending", last_error: "webhook: HTTP 307 (a redirect, not followed)" });
+  });
+
+  it("sends a batch cut off after sending the same way again even when a member unsubscribed or was removed meanwhile", async () => {
+    const ids = [];
+    for (const name of ["a", "b", "c", "d"]) ids.push(await addSubscriber("email", `${name}@example.com`));
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    const cutAfterSending: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).endsWith("/emails/batch")) await databaseFault(databaseUrl, { refuse: true });
+      return response;
+    };
+    await expect(withDatabase(databaseUrl, (db) => notifySubscribers(db, settings(), inMinutes(1), cutAfterSending))).rejects.toThrow();
+    await databaseFault(databaseUrl, null);
+    // Meanwhile: a one-click unsubscribe and an admin removal.
+    const [first] = await vendors.emails();
+    const unsubscribe = new URL(/<([^>]+)>/.exec(first!.headers!["List-Unsubscribe"]!)![1]!);
+    const who = (
+      await sql<{ address: string }>(databaseUrl, "SELECT address FROM subscribers WHERE id = $1", [unsubscribe.searchParams.get("token")!.slice(0, 36)])
+    )[0]!;
+    expect((await callWorker(`${unsubscribe.pathname}${unsubscribe.search}`, env(), { method: "POST", body: "List-Unsubscribe=One-Click" })).status).toBe(200);
+    const removed = ids.find((id) => id !== unsubscribe.searchParams.get("token")!.slice(0, 36))!;
+    expect((await admin("DELETE", `/api/admin/subscribers/${removed}`)).status).toBe(200);
+    await withDatabase(databaseUrl, (db) => notifySubscribers(db, settings(), inMinutes(7), fetch));
+    const calls = await batchCalls();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.headers?.["idempotency-key"]).toBe(calls[0]!.headers?.["idempotency-key"]);
+    // Four emails, once each: nothing new went out, whatever happened to the batch's members.
+    expect((await vendors.emails()).flatMap((e) => e.to).sort()).toEqual(["a@example.com", "b@example.com", "c@example.com", "d@example.com"]);
+    expect(await sql(databaseUrl, "SELECT DISTINCT status FROM subscriber_deliveries")).toEqual([{ status: "sent" }]);
+    // And the one who unsubscribed hears nothing more.
+    await admin("POST", "/api/admin/incidents", { component: "api", status: "degraded", message: "Also slow" });
+    await withDatabase(databaseUrl, (db) => notifySubscribers(db, settings(), inMinutes(8), fetch));
+    expect((await inboxes()).get(who.address)).toEqual(["Incident: CRM (degraded)"]);
+  });
+});
+
+describe("what is announced", () => {
+  it("resolves with the resolution's words, reminds again of a moved window, tells a component's subscribers it is no longer affected, and drops stale news", async () => {
+    await addSubscriber("email", "db@example.com", ["database"]);
+    await addSubscriber("email", "pay@example.com", ["stripe"]);
+    const incident = await admin("POST", "/api/admin/incidents", { component: "stripe", status: "degraded", message: "Card payments are slow" });
+    await admin("POST", `/api/admin/incidents/${incident.body.data.id}/resolve`, { message: "Fixed by rolling back" });
+    const start = new Date(Math.ceil((Date.now() + 3 * 86_400_000) / 3_600_000) * 3_600_000);
+    const window = await admin("POST", "/api/admin/maintenance", {
+      title: "Upgrade",
+      scheduledStart: start.toISOString(),
+      scheduledEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      components: ["database", "stripe"],
+    });
+    await runCron(EVERY_MINUTE, env(), new Date(start.getTime() - 23 * 3_600_000));
+    const later = new Date(start.getTime() + 2 * 86_400_000);
+    await admin("PATCH", `/api/admin/maintenance/${window.body.data.id}`, {
+      scheduledStart: later.toISOString(),
+      scheduledEnd: new Date(later.getTime() + 3_600_000).toISOString(),
+      components: ["database"],
+    });
+    await runCron(EVERY_MINUTE, env(), new Date(start.getTime() - 22 * 3_600_000));
+    await runCron(EVERY_MINUTE, env(), new Date(later.getTime() - 23 * 3_600_000));
+    // News a day old that was never fanned out (subscriptions were off, say) goes to no one.
+    await sql(
+      databaseUrl,
+      `INSERT INTO notification_events (kind, dedup_key, components, message, created_at)
+       VALUES ('incident.opened', 'stale', '{database}', '{"type":"incident","id":"x","component":"database","componentName":"Database","status":"degraded","phase":"investigating","message":"old","startedAt":"2026-01-01T00:00:00Z","resolvedAt":null}', now() - interval '2 days')`,
+    );
+    await runCron(EVERY_MINUTE, env(), new Date(later.getTime() - 22 * 3_600_000));
+
+    const emails = await vendors.emails();
+    const to = (address: string) => emails.filter((e) => e.to.includes(address));
+    const resolved = to("pay@example.com").find((e) => e.subject.includes("Resolved"))!;
+    expect(resolved.text).toContain("Fixed by rolling back");
+    expect(resolved.text).not.toContain("Card payments are slow");
+    const subjects = (address: string) => to(address).map((e) => e.subject.replace("[Portal status] ", "").replace(/, \d.*$/, ""));
+    expect(subjects("db@example.com")).toEqual(["Maintenance scheduled: Upgrade", "Tomorrow: Upgrade", "Maintenance scheduled: Upgrade", "Tomorrow: Upgrade"]);
+    expect(subjects("pay@example.com")).toEqual([
+      "Incident: Payments (degraded)",
+      "Resolved: Payments",
+      "Maintenance scheduled: Upgrade",
+      "Tomorrow: Upgrade",
+      "Maintenance scheduled: Upgrade",
+    ]);
+    expect(to("pay@example.com").at(-1)!.text).toContain("Affected: Database");
+    expect(await sql(databaseUrl, "SELECT fanned_out_at IS NOT NULL AS done FROM notification_events WHERE dedup_key = 'stale'")).toEqual([{ done: true }]);
   });
 });
 

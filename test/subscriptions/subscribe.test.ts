@@ -198,6 +198,8 @@ describe("subscribing by email", () => {
     const huge = await json({ address: "a@example.com", padding: "x".repeat(20_000) });
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    const noBoundary = await callWorker("/subscribe", env(), { method: "POST", headers: { "content-type": "multipart/form-data" }, body: "address=x" });
+    expect(noBoundary.status).toBe(400);
     const formBad = await form([["address", "nope"]]);
     expect(formBad.status).toBe(400);
     expect(await formBad.text()).toContain("address: is not an email address");
@@ -281,6 +283,9 @@ describe("subscribing a webhook or Slack", () => {
     expect(confirmation.body.data.signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(confirmation.body.data.confirm_url.startsWith(`${SITE}/subscriptions/confirm?token=`)).toBe(true);
     expect(hooks.find((h) => h.path === "/slack")!.body.text).toContain("/subscriptions/confirm?token=");
+    // URLs keep their case: one differing only in case is another subscriber.
+    expect((await json({ channel: "webhook", address: url.replace("receiver", "Receiver") })).status).toBe(202);
+    expect((await sql(databaseUrl, "SELECT count(*)::int AS n FROM subscribers WHERE channel = 'webhook'"))[0]).toEqual({ n: 2 });
     // The secret is not stored: no column holds it.
     const [row] = await sql<Record<string, unknown>>(databaseUrl, "SELECT * FROM subscribers WHERE channel = 'webhook'");
     expect(JSON.stringify(row)).not.toContain(confirmation.body.data.signing_secret);
