@@ -50,7 +50,7 @@ CREATE INDEX "notification_events_pending_idx" ON "notification_events" USING bt
 CREATE UNIQUE INDEX "subscriber_deliveries_event_subscriber_idx" ON "subscriber_deliveries" USING btree ("event_id","subscriber_id");--> statement-breakpoint
 CREATE INDEX "subscriber_deliveries_due_idx" ON "subscriber_deliveries" USING btree ("next_attempt_at") WHERE "subscriber_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "subscriber_deliveries_subscriber_idx" ON "subscriber_deliveries" USING btree ("subscriber_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "subscribers_channel_address_idx" ON "subscribers" USING btree ("channel","address");--> statement-breakpoint
+CREATE UNIQUE INDEX "subscribers_channel_address_idx" ON "subscribers" USING btree ("channel",lower("address"));--> statement-breakpoint
 CREATE INDEX "subscribers_active_idx" ON "subscribers" USING btree ("status") WHERE "subscribers"."status" = 'active';--> statement-breakpoint
 -- Subscriptions are written by the public subscribe routes (DATABASE_URL) and the crons;
 -- the read-only role sees none of them: subscriber data is never part of a public answer.

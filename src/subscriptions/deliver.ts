@@ -4,9 +4,10 @@
 //     from the real clock, and a run stops sending after RUN_BUDGET_MS, well inside it),
 //     and each email gets a batch, fixed from then on: a batch sent again after a run was
 //     cut off is the same request under the same idempotency key, which Resend honours for
-//     24 hours; a batch member who unsubscribed since stays in it, so the request stays the
-//     same (a member who was deleted makes it differ: Resend's 409 for a reused key then
-//     says the batch was sent);
+//     24 hours; while its fate is unknown (a timeout, a run cut off) a batch member who
+//     unsubscribed since stays in it, so the request stays the same (a member who was
+//     deleted makes it differ: Resend's 409 for a reused key then says it was sent); a
+//     batch surely refused is re-formed. News over a day old is dropped, not sent late;
 //  2. send: emails 100 to a batch call, paced to Resend's request rate (a 429 ends the
 //     run's email sending until Retry-After); webhooks (signed) and Slack messages by POST;
 //  3. record, fenced on the claim (status still pending, attempts as claimed), so a slow
@@ -66,7 +67,8 @@ interface Claimed {
 
 type Outcome =
   | { d: Claimed; kind: "sent" }
-  | { d: Claimed; kind: "failed"; error: string }
+  /** `refused`: the request surely did not go through (an HTTP refusal, no connection), so its batch may be re-formed. */
+  | { d: Claimed; kind: "failed"; error: string; refused: boolean }
   /** Not tried (out of budget) or refused for now (429): due again at `at`, the attempt not counted. */
   | { d: Claimed; kind: "later"; at: Date };
 
@@ -107,7 +109,7 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
         holdEmailsUntil = new Date(ctx.clock() + error.retryAfterMs);
         for (const d of batch) outcomes.push({ d, kind: "later", at: holdEmailsUntil });
       } else {
-        for (const d of batch) outcomes.push({ d, kind: "failed", error: failureText(error) });
+        for (const d of batch) outcomes.push({ d, kind: "failed", error: failureText(error), refused: surelyRefused(error) });
       }
     }
   }
@@ -123,7 +125,7 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
           await post(ctx, d);
           outcomes.push({ d, kind: "sent" });
         } catch (error) {
-          outcomes.push({ d, kind: "failed", error: failureText(error) });
+          outcomes.push({ d, kind: "failed", error: failureText(error), refused: surelyRefused(error) });
         }
       }),
     );
@@ -132,6 +134,8 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
 }
 
 const failureText = (error: unknown) => (error instanceof SendFailure ? error.message : "unexpected failure");
+/** Only a timeout leaves open whether the request was taken. */
+const surelyRefused = (error: unknown) => error instanceof SendFailure && !/no answer in/.test(error.message);
 
 const unsubscribeUrl = async (ctx: DeliveryContext, subscriberId: string) =>
   `${ctx.site.url}/subscriptions/unsubscribe?token=${await signToken(ctx.key, "unsubscribe", subscriberId)}`;
@@ -160,6 +164,13 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
   const { db, now } = ctx;
   const leaseEnds = new Date(Math.max(now.getTime(), ctx.clock()) + LEASE_MS);
   const leased = await db.transaction(async (tx) => {
+    // News over a day old is not sent any more (by the database's clock, which stamped it):
+    // a delivery held that long (the email service refusing, say) is dropped, not sent late.
+    await tx.execute(sql`
+      UPDATE subscriber_deliveries d SET status = 'skipped', last_error = 'expired: not sent within a day'
+      FROM notification_events e
+      WHERE e.id = d.event_id AND d.status = 'pending' AND e.created_at < now() - interval '1 day'
+        AND d.next_attempt_at <= ${now.toISOString()}::timestamptz`);
     // A delivery already in a batch goes with its batch whatever became of its subscriber
     // since, so that the batch is sent again exactly as it was.
     const due = await tx.execute<{ id: string; channel: string; batch_key: string | null }>(sql`
@@ -168,7 +179,7 @@ async function claim(ctx: DeliveryContext): Promise<Claimed[]> {
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now.toISOString()}::timestamptz
         AND (s.status = 'active' OR d.batch_key IS NOT NULL)
       ORDER BY d.batch_key NULLS LAST, e.created_at, d.id
-      LIMIT ${ctx.perMinute}
+      LIMIT ${Math.max(ctx.perMinute, EMAIL_BATCH)} -- never less than a whole batch
       FOR UPDATE OF d SKIP LOCKED`);
     const keys = [...new Set(due.rows.flatMap((r) => (r.batch_key ? [r.batch_key] : [])))];
     const sizes = new Map<string, number>();
@@ -240,14 +251,17 @@ async function record(ctx: DeliveryContext, outcomes: Outcome[]): Promise<Omit<S
   const run = { sent: 0, retrying: 0, failed: 0, paused: 0, deferred: 0 };
   if (outcomes.length === 0) return run;
   const now = new Date(Math.max(ctx.now.getTime(), ctx.clock()));
+  // A batch that surely did not go out is re-formed next time (its key dropped), so that
+  // anyone who unsubscribed meanwhile is left out; one whose fate is unknown (a timeout)
+  // keeps its members and key, so that sending it again cannot deliver anything twice.
   const rows = outcomes.map((o) => {
     if (o.kind === "sent") {
       run.sent++;
-      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts, status: "sent", next: now, error: null };
+      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts, status: "sent", next: now, error: null, rekey: false };
     }
     if (o.kind === "later") {
       run.deferred++;
-      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts - 1, status: "pending", next: o.at, error: null };
+      return { id: o.d.id, claimed: o.d.attempts, attempts: o.d.attempts - 1, status: "pending", next: o.at, error: null, rekey: true };
     }
     const final = o.d.attempts >= MAX_ATTEMPTS;
     if (final) run.failed++;
@@ -259,17 +273,24 @@ async function record(ctx: DeliveryContext, outcomes: Outcome[]): Promise<Omit<S
       status: final ? "failed" : "pending",
       next: new Date(now.getTime() + backoffMs(o.d.attempts)),
       error: o.error,
+      rekey: o.refused,
     };
   });
-  // Fenced: only rows still pending and still as this run claimed them.
+  // Fenced: only rows still pending and still as this run claimed them. A re-formed row
+  // whose subscriber is no longer active is skipped.
   await ctx.db.execute(sql`
-    UPDATE subscriber_deliveries d SET status = v.status, last_error = v.error, attempts = v.attempts,
+    UPDATE subscriber_deliveries d SET
+      status = CASE WHEN v.rekey AND v.status = 'pending' AND s.status <> 'active' THEN 'skipped' ELSE v.status END,
+      last_error = CASE WHEN v.rekey AND v.status = 'pending' AND s.status <> 'active' THEN 'subscriber ' || s.status ELSE v.error END,
+      attempts = v.attempts,
+      batch_key = CASE WHEN v.rekey THEN NULL ELSE d.batch_key END,
       sent_at = CASE WHEN v.status = 'sent' THEN ${now.toISOString()}::timestamptz ELSE NULL END,
       next_attempt_at = v.next
     FROM unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.claimed))}::int[], ${sql.param(rows.map((r) => r.attempts))}::int[],
                 ${sql.param(rows.map((r) => r.status))}::text[], ${sql.param(rows.map((r) => r.error))}::text[],
-                ${sql.param(rows.map((r) => r.next.toISOString()))}::timestamptz[]) AS v(id, claimed, attempts, status, error, next)
-    WHERE d.id = v.id AND d.status = 'pending' AND d.attempts = v.claimed`);
+                ${sql.param(rows.map((r) => r.next.toISOString()))}::timestamptz[], ${sql.param(rows.map((r) => r.rekey))}::boolean[])
+         AS v(id, claimed, attempts, status, error, next, rekey), subscribers s
+    WHERE d.id = v.id AND s.id = d.subscriber_id AND d.status = 'pending' AND d.attempts = v.claimed`);
 
   // An endpoint's run of failures, counted once per run; a success ends it. Emails aside.
   const endpoints = new Map<string, { failed: boolean; success: boolean; error: string | null }>();

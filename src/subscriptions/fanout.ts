@@ -22,7 +22,12 @@ export async function announceReminders(db: Database, now: Date): Promise<{ remi
         sql`${maintenanceWindows.status} = 'scheduled'
           AND ${maintenanceWindows.scheduledStart} > ${now.toISOString()}::timestamptz
           AND ${maintenanceWindows.scheduledStart} <= ${new Date(now.getTime() + DAY_MS).toISOString()}::timestamptz
-          AND ${maintenanceWindows.createdAt} < ${maintenanceWindows.scheduledStart} - interval '1 day'`,
+          AND ${maintenanceWindows.createdAt} < ${maintenanceWindows.scheduledStart} - interval '1 day'
+          -- Nor when the window was moved to within a day: that notice said when.
+          AND NOT EXISTS (
+            SELECT 1 FROM notification_events e
+            WHERE e.kind = 'maintenance.scheduled' AND e.message->>'id' = ${maintenanceWindows.id}::text
+              AND e.created_at > ${maintenanceWindows.scheduledStart} - interval '1 day')`,
       );
     // Once per window and start time: a window moved to another day is reminded of again.
     let reminded = 0;

@@ -30,19 +30,30 @@ const Email = z
   .toLowerCase()
   .max(254)
   .regex(/^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/, "is not an email address");
+/** A webhook's URL as the WHATWG parser writes it (ASCII: punycode host, percent-escapes). */
 const HookUrl = z
   .string()
   .trim()
   .max(2048)
-  .refine((value) => {
+  .transform((value, ctx) => {
+    let url: URL;
     try {
-      const url = new URL(value);
-      // https anywhere; plain http only to this machine (a local receiver while developing).
-      return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, "")));
+      url = new URL(value);
     } catch {
-      return false;
+      ctx.addIssue({ code: "custom", message: "must be an https URL" });
+      return z.NEVER;
     }
-  }, "must be an https URL");
+    // https anywhere; plain http only to this machine (a local receiver while developing).
+    if (!(url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ""))))) {
+      ctx.addIssue({ code: "custom", message: "must be an https URL" });
+      return z.NEVER;
+    }
+    if (url.href.length > 2048) {
+      ctx.addIssue({ code: "custom", message: "is too long once encoded (at most 2048 characters)" });
+      return z.NEVER;
+    }
+    return url.href;
+  });
 
 const Request = z
   .object({
@@ -50,18 +61,15 @@ const Request = z
     address: Text({ max: 2048, min: 3 }),
     components: z.array(z.enum(componentIds())).max(64).default([]),
   })
-  .superRefine((r, ctx) => {
-    const check = r.channel === "email" ? Email : HookUrl;
-    const result = check.safeParse(r.address);
-    if (!result.success) ctx.addIssue({ code: "custom", path: ["address"], message: result.error.issues[0]!.message });
-  })
-  .transform(
-    (r): SubscriptionRequest => ({
-      ...r,
-      address: r.channel === "email" ? r.address.trim().toLowerCase() : r.address.trim(),
-      components: [...new Set(r.components)],
-    }),
-  );
+  // The address as it is stored: an email trimmed and lower-cased, a URL as its parser writes it.
+  .transform((r, ctx): SubscriptionRequest => {
+    const result = (r.channel === "email" ? Email : HookUrl).safeParse(r.address);
+    if (!result.success) {
+      ctx.addIssue({ code: "custom", path: ["address"], message: result.error.issues[0]!.message });
+      return z.NEVER;
+    }
+    return { channel: r.channel, address: result.data, components: [...new Set(r.components)] };
+  });
 
 const smallBody = bodyLimit({
   maxSize: MAX_BODY,

@@ -7,6 +7,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EVERY_MINUTE } from "../../src/cron/scheduled.ts";
 import { PAUSE_AFTER } from "../../src/subscriptions/deliver.ts";
 import { notifySubscribers } from "../../src/subscriptions/notify-subscribers.ts";
+import { unsubscribe } from "../../src/subscriptions/subscribe.ts";
 import type { SubscriptionSettings } from "../../src/subscriptions/settings.ts";
 import { FAKE_CREDENTIALS } from "../../scripts/lib/fake-vendors.ts";
 import { adminClient, ADMIN_TOKENS } from "../support/admin.ts";
@@ -405,6 +406,50 @@ describe("when the email service or an endpoint misbehaves", () => {
     for (const subjects of boxes.values()) expect(subjects).toEqual(["Incident: CRM (degraded)"]);
   });
 
+  it("re-forms a batch Resend refused, leaving out who unsubscribed meanwhile; drops news a day old; sends at least a whole batch a run", async () => {
+    await emailsTo(3);
+    await vendors.set("resend", { failure: "429" });
+    await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
+    await runCron(EVERY_MINUTE, env(), inMinutes(1));
+    expect(await sql(databaseUrl, "SELECT DISTINCT batch_key FROM subscriber_deliveries")).toEqual([{ batch_key: null }]);
+    const [gone] = await sql<{ id: string }>(databaseUrl, "SELECT id FROM subscribers WHERE address = 'm1@example.com'");
+    await withDatabase(databaseUrl, (db) => unsubscribe(db, gone!.id, new Date()));
+    await vendors.reset();
+    await runCron(EVERY_MINUTE, env(), inMinutes(3));
+    expect([...(await inboxes()).keys()].sort()).toEqual(["m2@example.com", "m3@example.com"]);
+
+    // Held past a day (the email service refusing all along): dropped, not sent late.
+    await vendors.forget();
+    await sql(
+      databaseUrl,
+      `INSERT INTO notification_events (kind, dedup_key, components, message, created_at, fanned_out_at)
+       VALUES ('incident.opened', 'held', '{crm}', '{"type":"incident","id":"x","component":"crm","componentName":"CRM","status":"degraded","phase":"investigating","message":"old","startedAt":"2026-01-01T00:00:00Z","resolvedAt":null}', now() - interval '25 hours', now() - interval '25 hours')`,
+    );
+    await sql(
+      databaseUrl,
+      "INSERT INTO subscriber_deliveries (event_id, subscriber_id) SELECT e.id, s.id FROM notification_events e, subscribers s WHERE e.dedup_key = 'held' AND s.status = 'active'",
+    );
+    await runCron(EVERY_MINUTE, env(), inMinutes(5));
+    expect(await vendors.emails()).toEqual([]);
+    expect(
+      await sql(
+        databaseUrl,
+        "SELECT DISTINCT d.status, d.last_error FROM subscriber_deliveries d JOIN notification_events e ON e.id = d.event_id WHERE e.dedup_key = 'held'",
+      ),
+    ).toEqual([{ status: "skipped", last_error: "expired: not sent within a day" }]);
+
+    // A limit under a batch's size still sends a whole batch a run.
+    await sql(
+      databaseUrl,
+      "INSERT INTO subscribers (channel, address, status, confirmed_at) SELECT 'email', 'n' || g || '@example.com', 'active', now() FROM generate_series(1, 117) g",
+    );
+    await admin("POST", "/api/admin/incidents", { component: "api", status: "degraded", message: "Slow" });
+    await runCron(EVERY_MINUTE, env({ NOTIFICATIONS_PER_MINUTE: "50" }), inMinutes(6));
+    expect((await vendors.emails()).length).toBe(100);
+    await runCron(EVERY_MINUTE, env({ NOTIFICATIONS_PER_MINUTE: "50" }), inMinutes(7));
+    expect((await vendors.emails()).length).toBe(119);
+  });
+
   it("paces batch calls to Resend's request rate (2 a second by default)", async () => {
     await emailsTo(250);
     await admin("POST", "/api/admin/incidents", { component: "crm", status: "degraded", message: "Slow" });
@@ -505,6 +550,28 @@ describe("what is announced", () => {
     ]);
     expect(to("pay@example.com").at(-1)!.text).toContain("Affected: Database");
     expect(await sql(databaseUrl, "SELECT fanned_out_at IS NOT NULL AS done FROM notification_events WHERE dedup_key = 'stale'")).toEqual([{ done: true }]);
+  });
+
+  it("sends no day-before reminder for a window moved to start within a day: the notice of the move said when", async () => {
+    await addSubscriber("email", "db@example.com", ["database"]);
+    const start = new Date(Math.ceil((Date.now() + 3 * 86_400_000) / 3_600_000) * 3_600_000);
+    const window = await admin("POST", "/api/admin/maintenance", {
+      title: "Failover test",
+      scheduledStart: start.toISOString(),
+      scheduledEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      components: ["database"],
+    });
+    const soon = new Date(Math.ceil((Date.now() + 3 * 3_600_000) / 60_000) * 60_000);
+    await admin("PATCH", `/api/admin/maintenance/${window.body.data.id}`, {
+      scheduledStart: soon.toISOString(),
+      scheduledEnd: new Date(soon.getTime() + 3_600_000).toISOString(),
+    });
+    await runCron(EVERY_MINUTE, env(), inMinutes(1));
+    await runCron(EVERY_MINUTE, env(), inMinutes(2));
+    expect((await vendors.emails()).map((e) => e.subject.replace(/, \d.*$/, ""))).toEqual([
+      "[Portal status] Maintenance scheduled: Failover test",
+      "[Portal status] Maintenance scheduled: Failover test",
+    ]);
   });
 });
 

@@ -283,9 +283,18 @@ describe("subscribing a webhook or Slack", () => {
     expect(confirmation.body.data.signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(confirmation.body.data.confirm_url.startsWith(`${SITE}/subscriptions/confirm?token=`)).toBe(true);
     expect(hooks.find((h) => h.path === "/slack")!.body.text).toContain("/subscriptions/confirm?token=");
+    // A URL is stored as its parser writes it (ASCII), and must fit once encoded.
+    const wide = `https://hooks.example.com/${"漢".repeat(200)}`;
+    expect((await json({ channel: "webhook", address: wide })).status).toBe(202);
+    const encoded = new URL(wide).href;
+    expect(encoded).toMatch(/^[\x21-\x7e]+$/);
+    expect(await sql(databaseUrl, "SELECT count(*)::int AS n FROM subscribers WHERE address = $1", [encoded])).toEqual([{ n: 1 }]);
+    const tooWide = await json({ channel: "webhook", address: `https://hooks.example.com/${"漢".repeat(1500)}` });
+    expect(tooWide.status).toBe(400);
+    expect(((await tooWide.json()) as { error: { message: string } }).error.message).toBe("address: is too long once encoded (at most 2048 characters)");
     // URLs keep their case: one differing only in case is another subscriber.
     expect((await json({ channel: "webhook", address: url.replace("receiver", "Receiver") })).status).toBe(202);
-    expect((await sql(databaseUrl, "SELECT count(*)::int AS n FROM subscribers WHERE channel = 'webhook'"))[0]).toEqual({ n: 2 });
+    expect((await sql(databaseUrl, "SELECT count(*)::int AS n FROM subscribers WHERE channel = 'webhook'"))[0]).toEqual({ n: 3 });
     // The secret is not stored: no column holds it.
     const [row] = await sql<Record<string, unknown>>(databaseUrl, "SELECT * FROM subscribers WHERE channel = 'webhook'");
     expect(JSON.stringify(row)).not.toContain(confirmation.body.data.signing_secret);
