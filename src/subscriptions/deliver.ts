@@ -92,9 +92,6 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
       for (const d of batch) outcomes.push({ d, kind: "later", at: holdEmailsUntil ?? new Date(ctx.clock()) });
       continue;
     }
-    const wait = lastCall + gapMs - ctx.clock();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    lastCall = ctx.clock();
     try {
       const messages = await Promise.all(
         batch.map(async (d) => ({
@@ -102,6 +99,10 @@ export async function deliverToSubscribers(ctx: DeliveryContext): Promise<Subscr
           ...notificationEmail(ctx.site, d.event.kind as NotificationKind, d.event.message, await unsubscribeUrl(ctx, d.subscriber.id)),
         })),
       );
+      // Paced from one call's start to the next's.
+      const wait = lastCall + gapMs - ctx.clock();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastCall = ctx.clock();
       await sendEmails(ctx.fetch, ctx.resend, messages, batchKey);
       for (const d of batch) outcomes.push({ d, kind: "sent" });
     } catch (error) {
