@@ -40,6 +40,11 @@ export function probedOnSurface(surface: Surface): string[] {
     .map((c) => c.id);
 }
 
+/** Every component on a surface (the surface's own component included). */
+export function componentsOnSurface(surface: Surface): string[] {
+  return COMPONENTS.filter((c) => c.surfaces.includes(surface)).map((c) => c.id);
+}
+
 /** What a maintenance window's fields say it covers. */
 export interface WindowCoverage {
   affectsPortal: boolean;

@@ -4,6 +4,7 @@
 // it is — no body — so routes whose body is optional accept it (many clients set
 // Content-Type on every request).
 import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "./errors.ts";
@@ -17,10 +18,23 @@ export const limitBody = bodyLimit({
   },
 });
 
+/**
+ * The body as text, refusing bytes that are not UTF-8: decoding them leniently would turn
+ * them into U+FFFD, which passes validation and is stored as something nobody sent.
+ */
+export async function utf8Body(c: Context<AppEnv>): Promise<string> {
+  try {
+    return UTF8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw new ApiError(400, "VALIDATION_ERROR", "The request body is not valid UTF-8");
+  }
+}
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export const rejectDuplicateKeys = createMiddleware<AppEnv>(async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   if (c.req.method !== "GET" && c.req.method !== "HEAD" && /^application\/(.+\+)?json\b/i.test(type)) {
-    const text = await c.req.text();
+    const text = await utf8Body(c);
     if (text.trim() === "") {
       const headers = new Headers(c.req.raw.headers);
       headers.delete("content-type");

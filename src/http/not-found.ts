@@ -43,5 +43,6 @@ function toRegExp(path: string): RegExp {
     .split("/")
     .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("/");
-  return new RegExp(`^${source}/?$`);
+  // Exact, as the router matches: a trailing slash is another path (404), not another method.
+  return new RegExp(`^${source}$`);
 }

@@ -17,17 +17,17 @@ export interface MaintenanceRun {
 export async function applyMaintenanceTransitions(db: Database, now: Date): Promise<MaintenanceRun> {
   const at = now.toISOString();
   return db.transaction(async (tx) => {
+    // A window the cron missed entirely (the database was down for all of it, say) is
+    // started and completed in the same run, at its scheduled times; a late run never
+    // stamps an end past the scheduled one (the roll-ups would exclude real downtime).
     const started = await tx
       .update(maintenanceWindows)
-      .set({ status: "in_progress", actualStart: now })
-      .where(
-        sql`status = 'scheduled' AND scheduled_start <= ${at}::timestamptz AND scheduled_end > ${at}::timestamptz
-          AND coalesce((metadata->>'autoStart')::boolean, true)`,
-      )
+      .set({ status: "in_progress", actualStart: sql`CASE WHEN scheduled_end <= ${at}::timestamptz THEN scheduled_start ELSE ${at}::timestamptz END` })
+      .where(sql`status = 'scheduled' AND scheduled_start <= ${at}::timestamptz AND coalesce((metadata->>'autoStart')::boolean, true)`)
       .returning();
     const completed = await tx
       .update(maintenanceWindows)
-      .set({ status: "completed", actualEnd: now })
+      .set({ status: "completed", actualEnd: sql`LEAST(${at}::timestamptz, scheduled_end)` })
       .where(
         sql`status = 'in_progress' AND scheduled_end <= ${at}::timestamptz
           AND coalesce((metadata->>'autoComplete')::boolean, true)
@@ -43,7 +43,7 @@ export async function applyMaintenanceTransitions(db: Database, now: Date): Prom
         entity: "maintenance",
         entityKey: w.id,
         before: { status: "scheduled" },
-        after: { status: "in_progress", actualStart: at, automatic: true },
+        after: { status: "in_progress", actualStart: w.actualStart?.toISOString() ?? at, automatic: true },
       })),
       ...completed.map((w) => ({
         actorId: null,
@@ -51,7 +51,7 @@ export async function applyMaintenanceTransitions(db: Database, now: Date): Prom
         entity: "maintenance",
         entityKey: w.id,
         before: { status: "in_progress" },
-        after: { status: "completed", actualEnd: at, automatic: true },
+        after: { status: "completed", actualEnd: w.actualEnd?.toISOString() ?? at, automatic: true },
       })),
     ]);
     return { started: started.map((w) => w.id), completed: completed.map((w) => w.id) };

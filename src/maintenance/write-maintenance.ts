@@ -80,7 +80,8 @@ export async function createMaintenance(db: Database, input: MaintenanceInput, a
       })
       .returning();
     const view = maintenanceView(row!);
-    await announceMaintenance(tx, "maintenance.scheduled", row!);
+    // A window recorded after the fact is no news to anyone.
+    if (row!.scheduledEnd > now) await announceMaintenance(tx, "maintenance.scheduled", row!);
     await recordAudit(tx, { actorId, action: "maintenance.create", entity: "maintenance", entityKey: row!.id, before: null, after: view });
     return { window: view, warnings: schedulingWarnings(input, now) };
   });

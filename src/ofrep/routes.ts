@@ -52,7 +52,13 @@ const TrackedEvent = z
       .openapi({ example: "error" }),
     flagKey: FlagKey,
     context: Context.optional(),
-    value: z.number().finite().optional().openapi({ description: "Summed per flag, hour and event (e.g. an order's amount)" }),
+    // Bounded so that sums stay exact enough and inside the database's range.
+    value: z
+      .number()
+      .min(-1e12)
+      .max(1e12)
+      .optional()
+      .openapi({ description: "Summed per flag, hour and event (e.g. an order's amount); at most 10^12 either way" }),
   })
   .openapi("OfrepTrackedEvent");
 const EventsRequest = z.strictObject({ events: z.array(TrackedEvent).min(1).max(500) }).openapi("OfrepEventsRequest");

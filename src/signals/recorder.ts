@@ -7,6 +7,10 @@
 import { add, merge, newSketch, type Sketch } from "./hyperloglog.ts";
 
 export const FLUSH_INTERVAL_MS = 60_000;
+/** Distinct event names kept per flag and hour; events of further names are dropped (and counted as such). */
+export const MAX_EVENT_NAMES = 50;
+/** Counts an isolate holds at most between writes (a few MB); past it new keys are dropped. */
+export const MAX_PENDING_COUNTS = 20_000;
 
 export interface SignalCount {
   hour: string;
@@ -30,11 +34,20 @@ export interface SignalBatch {
 
 export type SignalWriter = (batch: SignalBatch) => Promise<void>;
 
+const isDataError = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if ("code" in e && /^2[23]/.test(String((e as { code: unknown }).code))) return true;
+  }
+  return false;
+};
+
 const hourOf = (at: Date) => `${at.toISOString().slice(0, 13)}:00:00.000Z`;
 
 export class SignalRecorder {
   #counts = new Map<string, SignalCount>();
   #adoption = new Map<string, AdoptionSketches>();
+  #eventNames = new Map<string, number>();
+  #dropped = 0;
   #lastFlushAt = Number.NEGATIVE_INFINITY;
   #flushing: Promise<unknown> | undefined;
 
@@ -55,7 +68,24 @@ export class SignalRecorder {
 
   /** An event an application reported for `flagKey` (OpenFeature track()). */
   event(flagKey: string, name: string, value: number | undefined, at: Date): void {
-    this.#count(hourOf(at), flagKey, `event:${name}`, value ?? 0);
+    const hour = hourOf(at);
+    const signal = `event:${name}`;
+    // Bounded, whatever a client sends: a flood of made-up names costs at most
+    // MAX_EVENT_NAMES entries per flag and hour.
+    if (!this.#counts.has(`${hour}|${flagKey}|${signal}`)) {
+      const names = this.#eventNames.get(`${hour}|${flagKey}`) ?? 0;
+      if (names >= MAX_EVENT_NAMES) {
+        this.#dropped++;
+        return;
+      }
+      this.#eventNames.set(`${hour}|${flagKey}`, names + 1);
+    }
+    this.#count(hour, flagKey, signal, value ?? 0);
+  }
+
+  /** Signals dropped since the last write because too many were pending. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   get pending(): boolean {
@@ -80,7 +110,9 @@ export class SignalRecorder {
     try {
       await writing;
     } catch (error) {
-      this.#putBack(batch);
+      // A batch the database refuses as data (SQLSTATE class 22 or 23: a sum out of range,
+      // a check) would be refused again every minute and hold up everything after: dropped.
+      if (!isDataError(error)) this.#putBack(batch);
       throw error;
     } finally {
       this.#flushing = undefined;
@@ -93,6 +125,8 @@ export class SignalRecorder {
     if (entry) {
       entry.count++;
       entry.valueSum += value;
+    } else if (this.#counts.size >= MAX_PENDING_COUNTS) {
+      this.#dropped++;
     } else {
       this.#counts.set(key, { hour, flagKey, signal, count: 1, valueSum: value });
     }
@@ -102,6 +136,8 @@ export class SignalRecorder {
     const batch = { counts: [...this.#counts.values()], adoption: [...this.#adoption.values()] };
     this.#counts = new Map();
     this.#adoption = new Map();
+    this.#eventNames = new Map();
+    this.#dropped = 0;
     return batch;
   }
 
@@ -112,7 +148,8 @@ export class SignalRecorder {
       if (entry) {
         entry.count += c.count;
         entry.valueSum += c.valueSum;
-      } else this.#counts.set(key, { ...c });
+      } else if (this.#counts.size < MAX_PENDING_COUNTS) this.#counts.set(key, { ...c });
+      else this.#dropped++;
     }
     for (const a of batch.adoption) {
       const key = `${a.day}|${a.flagKey}`;

@@ -31,11 +31,18 @@ export function databaseWriter(c: Context<AppEnv>): SignalWriter {
 /** After the response: the isolate's signals written, if a minute has passed since the last time. */
 export function flushAfterResponse(c: Context<AppEnv>): void {
   if (!isolateSignals.pending) return;
+  const dropped = isolateSignals.dropped;
   c.executionCtx.waitUntil(
-    isolateSignals.flushIfDue(databaseWriter(c)).catch((error: unknown) => {
-      // Kept for the next turn; nothing a client asked for depends on it.
-      logEvent("warn", "signals_write_failed", { detail: failureDetail(error) });
-    }),
+    isolateSignals
+      .flushIfDue(databaseWriter(c))
+      .then((outcome) => {
+        // Past the recorder's bounds (a flood of event names or keys): say how much was lost.
+        if (outcome === "written" && dropped > 0) logEvent("warn", "signals_dropped", { dropped });
+      })
+      .catch((error: unknown) => {
+        // Kept for the next turn; nothing a client asked for depends on it.
+        logEvent("warn", "signals_write_failed", { detail: failureDetail(error) });
+      }),
   );
 }
 

@@ -2,6 +2,7 @@
 // window, the next week's windows, every flag, the open incidents and the latest fresh
 // probe of each component.
 import { sql } from "drizzle-orm";
+import { componentsOnSurface } from "../components/components.ts";
 import type { Database } from "../db/client.ts";
 import type { Component, HealthStatus, IncidentStatus } from "../db/schema.ts";
 import { HEALTH_FRESH_MS } from "./system-status.ts";
@@ -37,10 +38,18 @@ export interface StatusSnapshot {
   health: Record<string, HealthStatus>;
 }
 
-const maintenanceJson = sql.raw(`json_build_object(
+/**
+ * Whether window m takes a surface down, by the rule the page and the roll-ups use: the
+ * components it names (any on the surface), or else its portal / CRM flag.
+ */
+const covers = (surface: "portal" | "crm") =>
+  sql`(CASE WHEN m.components IS NOT NULL THEN m.components && ${sql.param(componentsOnSurface(surface))}::text[]
+      ELSE ${sql.raw(surface === "portal" ? "m.affects_portal" : "m.affects_crm")} END)`;
+
+const maintenanceJson = sql`json_build_object(
   'id', m.id, 'title', m.title, 'description', m.description,
   'scheduledStart', m.scheduled_start, 'scheduledEnd', m.scheduled_end, 'actualStart', m.actual_start,
-  'status', m.status, 'affectsPortal', m.affects_portal, 'affectsCRM', m.affects_crm)`);
+  'status', m.status, 'affectsPortal', ${covers("portal")}, 'affectsCRM', ${covers("crm")})`;
 
 export async function loadStatusSnapshot(db: Database, now: Date): Promise<StatusSnapshot> {
   const at = sql`${now.toISOString()}::timestamptz`;
@@ -48,7 +57,7 @@ export async function loadStatusSnapshot(db: Database, now: Date): Promise<Statu
     SELECT json_build_object(
       'currentMaintenance', (
         SELECT ${maintenanceJson} FROM maintenance_windows m
-        WHERE m.status = 'in_progress' AND m.affects_portal
+        WHERE m.status = 'in_progress' AND ${covers("portal")}
         ORDER BY coalesce(m.actual_start, m.scheduled_start), m.id LIMIT 1),
       'upcomingMaintenance', coalesce((
         SELECT json_agg(${maintenanceJson} ORDER BY m.scheduled_start, m.id) FROM maintenance_windows m

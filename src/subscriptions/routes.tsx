@@ -12,6 +12,7 @@ import { openDatabase } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { rateLimit } from "../edge/rate-limit.ts";
 import { failure } from "../http/envelope.ts";
+import { utf8Body } from "../http/body-guard.ts";
 import { ApiError } from "../http/errors.ts";
 import { Text } from "../http/input.ts";
 import { isLoopbackHost } from "../lib/loopback.ts";
@@ -106,7 +107,14 @@ const wantsJson = (c: Context<AppEnv>) => (c.req.header("content-type") ?? "").t
 
 /** The form's fields (components may repeat) or a JSON object, as one shape. */
 async function readRequest(c: Context<AppEnv>): Promise<unknown> {
-  if (wantsJson(c)) return c.req.json().catch(() => null);
+  if (wantsJson(c)) {
+    const text = await utf8Body(c);
+    try {
+      return JSON.parse(text);
+    } catch {
+      return null;
+    }
+  }
   // A body that is not a form (a multipart type without its boundary, say) reads as nothing.
   const form = await c.req.parseBody({ all: true }).catch(() => null);
   if (!form) return null;

@@ -29,6 +29,26 @@ describe("error envelope", () => {
     expect(((await response.json()) as ErrorBody).error.code).toBe("METHOD_NOT_ALLOWED");
   });
 
+  it("answers a trailing slash with 404, not with 405 for a method the path allows", async () => {
+    for (const path of ["/api/portal/health/", "/feed.rss/", "/api/portal/status/"]) {
+      const response = await callWorker(path, {});
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get("allow"), path).toBeNull();
+    }
+  });
+
+  it("refuses a body that is not UTF-8 instead of storing U+FFFD", async () => {
+    const admin = { ADMIN_TOKENS: "00000000-0000-4000-8000-0000000000a1=t0ken", DATABASE_URL: "postgresql://u:p@127.0.0.1:1/unused" };
+    const body = new Uint8Array([...new TextEncoder().encode('{"key":"portal_bytes","name":"a'), 0xff, 0xc3, ...new TextEncoder().encode('"}')]);
+    const response = await callWorker("/api/admin/flags", admin, {
+      method: "POST",
+      headers: { authorization: "Bearer t0ken", "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as ErrorBody).error).toMatchObject({ code: "VALIDATION_ERROR", message: "The request body is not valid UTF-8" });
+  });
+
   it("answers 503 DATABASE_UNAVAILABLE with Retry-After when the database cannot be reached, over HTTP and over the WebSocket alike", async () => {
     const down = { DATABASE_URL: "postgresql://u:p@127.0.0.1:1/down", ADMIN_TOKENS: "00000000-0000-4000-8000-0000000000a1=t0ken" };
     const headers = { authorization: "Bearer t0ken", "content-type": "application/json" };

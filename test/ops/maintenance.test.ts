@@ -105,6 +105,17 @@ describe("automatic maintenance transitions (every-minute cron)", () => {
       )
     )[0]!.id;
 
+  it("completes a window the cron missed entirely at its scheduled times, and never stamps an end past the scheduled one", async () => {
+    const t0 = new Date("2030-04-01T02:00:00Z");
+    const missed = await insertWindow(t0, new Date(t0.getTime() + HOUR));
+    const late = await insertWindow(new Date(t0.getTime() + 2 * HOUR), new Date(t0.getTime() + 3 * HOUR));
+    await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl }, new Date(t0.getTime() + 2 * HOUR + 60_000)); // the first run after an outage
+    expect(await windowRow(missed)).toMatchObject({ status: "completed", actual_start: t0, actual_end: new Date(t0.getTime() + HOUR) });
+    expect(await windowRow(late)).toMatchObject({ status: "in_progress", actual_start: new Date(t0.getTime() + 2 * HOUR + 60_000) });
+    await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl }, new Date(t0.getTime() + 5 * HOUR)); // two hours late
+    expect(await windowRow(late)).toMatchObject({ status: "completed", actual_end: new Date(t0.getTime() + 3 * HOUR) });
+  });
+
   it("starts a window at its scheduled start and completes it at its scheduled end, once", async () => {
     const t0 = new Date("2030-03-01T02:00:00Z");
     const id = await insertWindow(t0, new Date(t0.getTime() + 2 * HOUR));

@@ -4,7 +4,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compileFlag, isFlagOn, prepareContext } from "../../src/flags/evaluate.ts";
 import { add, estimate, merge, newSketch } from "../../src/signals/hyperloglog.ts";
-import { FLUSH_INTERVAL_MS, SignalRecorder, type SignalBatch } from "../../src/signals/recorder.ts";
+import { FLUSH_INTERVAL_MS, MAX_EVENT_NAMES, MAX_PENDING_COUNTS, SignalRecorder, type SignalBatch } from "../../src/signals/recorder.ts";
 import { isolateSignals } from "../../src/signals/worker-signals.ts";
 import { writeSignals } from "../../src/signals/write-signals.ts";
 import { adminClient } from "../support/admin.ts";
@@ -52,6 +52,34 @@ describe("the recorder", () => {
     expect(await recorder.flushIfDue(async (b) => void written.push(b), at.getTime() + 2 * FLUSH_INTERVAL_MS)).toBe("written");
     expect(written.map((b) => b.counts.map((c) => [c.signal, c.count]))).toEqual([[["evaluated:on", 1]], [["evaluated:off", 2]]]);
     expect(estimate(written[1]!.adoption[0]!.evaluated)).toBe(2);
+  });
+});
+
+describe("the recorder's bounds", () => {
+  it("keeps at most MAX_EVENT_NAMES event names per flag and hour and MAX_PENDING_COUNTS counts, whatever a client sends", async () => {
+    const recorder = new SignalRecorder();
+    const at = new Date("2030-01-01T10:00:00Z");
+    for (let i = 0; i < 5_000; i++) recorder.event("portal_target", `made.up.${i}`, 1, at);
+    recorder.event("portal_target", "made.up.1", 1, at); // a name already kept still counts
+    expect(recorder.dropped).toBe(5_000 - MAX_EVENT_NAMES);
+    for (let f = 0; f < MAX_PENDING_COUNTS; f++) recorder.event(`portal_f${f}`, "conversion", 1, at);
+    let batch: SignalBatch | undefined;
+    await recorder.flush(async (b) => {
+      batch = b;
+    });
+    expect(batch!.counts).toHaveLength(MAX_PENDING_COUNTS);
+    expect(batch!.counts.find((c) => c.signal === "event:made.up.1")).toMatchObject({ count: 2 });
+  });
+
+  it("drops a batch the database refuses as data instead of retrying it for ever", async () => {
+    const recorder = new SignalRecorder();
+    recorder.event("portal_target", "conversion", 1, new Date());
+    const refused = Object.assign(new Error("value out of range: overflow"), { code: "22003" });
+    await expect(recorder.flush(() => Promise.reject(refused))).rejects.toThrow();
+    expect(recorder.pending).toBe(false);
+    recorder.event("portal_target", "conversion", 1, new Date());
+    await expect(recorder.flush(() => Promise.reject(new Error("Connection terminated unexpectedly")))).rejects.toThrow();
+    expect(recorder.pending).toBe(true); // an outage is not the data's fault: kept
   });
 });
 
@@ -141,6 +169,10 @@ describe("evaluations and events through the Worker", () => {
     const bad = await ofrep("/ofrep/v1/events", { events: [...events, { name: "Bad Name!", flagKey: "portal_checkout" }] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ errorCode: "PARSE_ERROR", errorDetails: expect.stringContaining("events.4.name") });
+    for (const value of [1.7e308, -1e13]) {
+      const huge = await ofrep("/ofrep/v1/events", { events: [{ name: "conversion", flagKey: "portal_checkout", value }] });
+      expect(huge.status).toBe(400);
+    }
     const accepted = await ofrep("/ofrep/v1/events", { events });
     expect(accepted.status).toBe(202);
     expect(await accepted.json()).toEqual({ accepted: 3, ignored: 1 });

@@ -37,6 +37,17 @@ const window = (title: string, startOffset: string, endOffset: string, status = 
   );
 
 describe("GET /api/portal/status", () => {
+  it("is in maintenance mode only for a window that covers the portal, by the components it names when it names any", async () => {
+    const crmOnly =
+      "INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status, affects_portal, components) VALUES ($1, now() - interval '1 hour', now() + interval '1 hour', 'in_progress', $2, $3)";
+    await sql(databaseUrl, crmOnly, ["CRM only", true, ["crm"]]);
+    let { body } = await getStatus();
+    expect(body.data).toMatchObject({ maintenanceMode: false, currentMaintenance: null });
+    await sql(databaseUrl, crmOnly, ["Portal by name", false, ["portal"]]);
+    ({ body } = await getStatus());
+    expect(body.data).toMatchObject({ maintenanceMode: true, currentMaintenance: { title: "Portal by name", affectsPortal: true, affectsCRM: false } });
+  });
+
   it("answers the spec's shape on an empty database", async () => {
     const { response, body } = await getStatus({ APP_VERSION: "1.5.2", BUILD_ID: "a3c2d1f", DEPLOYED_AT: "2025-10-22T10:00:00Z" });
     expect(response.status).toBe(200);
