@@ -29,7 +29,7 @@ import { postReport } from "../reports/post-report.ts";
 import { notifySubscribers } from "../subscriptions/notify-subscribers.ts";
 import { deleteExpiredSubscriptions } from "../subscriptions/retention.ts";
 import { subscriptionSettings } from "../subscriptions/settings.ts";
-import { archiveResolvedIncidents, deleteExpiredLogs, deleteExpiredSignals, rollUpDailyHealth } from "../retention/retention.ts";
+import { archiveResolvedIncidents, catchUpYesterday, deleteExpiredLogs, deleteExpiredSignals, rollUpDailyHealth } from "../retention/retention.ts";
 
 export const EVERY_MINUTE = "* * * * *";
 export const DAILY = "15 0 * * *";
@@ -89,6 +89,8 @@ export const JOBS: Record<string, Record<string, Job>> = {
     alert_delivery: needsDatabase(({ db, config, now, fetch }) => deliverNotifications(db, now, config.alerts, fetch)),
     maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),
     rollout_steps: needsDatabase(({ db, now }) => applyDueRolloutSteps(db, now)),
+    // Yesterday's roll-up, if the daily run could not write it.
+    daily_rollup_catch_up: needsDatabase(({ db, now }) => catchUpYesterday(db, now)),
     // After maintenance and incidents, so what they announced this minute goes out now.
     subscriber_notifications: needsDatabase(({ db, config, now, fetch }) => {
       const settings = subscriptionSettings(config);

@@ -20,6 +20,24 @@ export async function rollUpDailyHealth(db: Database, now: Date, retentionDays: 
   return rollUpDays(db, firstCompleteDay, startOfUtcDay(now), now);
 }
 
+/** After 00:30 UTC the daily job has had its turn: this is when the minute cron checks on it. */
+const CATCH_UP_AFTER_MS = 30 * 60_000;
+
+/**
+ * Yesterday's roll-up, if the daily job could not write it (the database was down at
+ * 00:15, say): one cheap check a minute, and the roll-up once, when it is missing.
+ */
+export async function catchUpYesterday(db: Database, now: Date): Promise<{ rows: number } | "done" | "not yet"> {
+  const today = startOfUtcDay(now);
+  if (now.getTime() - today.getTime() < CATCH_UP_AFTER_MS) return "not yet";
+  const yesterday = new Date(today.getTime() - DAY_MS);
+  const { rows } = await db.execute<{ missing: boolean }>(sql`
+    SELECT NOT EXISTS (SELECT 1 FROM health_check_daily WHERE day = ${yesterday.toISOString().slice(0, 10)}::date)
+       AND EXISTS (SELECT 1 FROM health_check_logs WHERE checked_at >= ${yesterday.toISOString()}::timestamptz AND checked_at < ${today.toISOString()}::timestamptz)
+       AS missing`);
+  return rows[0]?.missing ? rollUpDays(db, yesterday, today, now) : "done";
+}
+
 /** Rolls up the UTC days in [from, to) (day boundaries), replacing rows already there. */
 export async function rollUpDays(db: Database | Transaction, from: Date, to: Date, now: Date): Promise<{ rows: number }> {
   if (from >= to) return { rows: 0 };

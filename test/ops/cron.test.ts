@@ -179,6 +179,15 @@ describe("daily roll-up, retention and archive", () => {
     expect(await sql(databaseUrl, "SELECT count(*)::int AS n FROM health_check_daily")).toEqual([{ n: 2 }]);
   });
 
+  it("rolls yesterday up from the minute cron when the daily run could not (the database was down at 00:15)", async () => {
+    await seedDay();
+    const nextDay = dayStart + DAY;
+    await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl, AUTO_INCIDENTS: "off" }, new Date(nextDay + 20 * 60_000)); // before 00:30: the daily job's turn
+    expect(await sql(databaseUrl, "SELECT 1 FROM health_check_daily WHERE day = $1", [day])).toHaveLength(0);
+    await runCron(EVERY_MINUTE, { DATABASE_URL: databaseUrl, AUTO_INCIDENTS: "off" }, new Date(nextDay + 40 * 60_000));
+    expect(await sql(databaseUrl, "SELECT 1 FROM health_check_daily WHERE day = $1", [day])).toHaveLength(2);
+  });
+
   it("deletes logs past retention only after their day is rolled up, and keeps the roll-up", async () => {
     await seedDay();
     await runCron(DAILY, { DATABASE_URL: databaseUrl }, dailyRun);
