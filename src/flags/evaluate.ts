@@ -98,9 +98,22 @@ export function compileFlags(rules: readonly FlagRules[]): Map<string, CompiledF
   return flags;
 }
 
+// The forms Postgres reads as a uuid: 32 hex digits, a hyphen allowed after any group of
+// four, optionally in braces. Ids in any of them are one id to is_feature_enabled.
+const GROUPS = "[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}";
+const POSTGRES_UUID = new RegExp(`^(?:\\{${GROUPS}\\}|${GROUPS})$`, "i");
+
+/** An id as the database writes it: a uuid in its standard form, anything else lower-cased. */
+export function canonicalId(id: string): string {
+  const lower = id.toLowerCase();
+  if (!POSTGRES_UUID.test(lower)) return lower;
+  const hex = lower.replace(/[{}-]/g, "");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export function prepareContext(context: EvaluationContext): PreparedContext {
-  const userId = context.userId ? context.userId.toLowerCase() : undefined;
-  const customerId = context.customerId ? context.customerId.toLowerCase() : undefined;
+  const userId = context.userId ? canonicalId(context.userId) : undefined;
+  const customerId = context.customerId ? canonicalId(context.customerId) : undefined;
   return { userId, customerId, hashed: customerId ?? userId };
 }
 

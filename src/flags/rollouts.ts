@@ -213,7 +213,9 @@ async function observe(tx: Transaction, flag: FeatureFlag, plan: FlagRollout, no
           FROM unnest(${sql.param(flag.dependsOn)}::text[]) AS c`),
     plan.maxErrorRate === null
       ? Promise.resolve({ evaluations: 0, errors: 0, errorRate: null })
-      : windowSignals(tx, flag.key, stepStartsAt(plan, plan.appliedStep), now),
+      : // While held, only what happened since the hold counts: a rolled-back step's errors
+        // must not keep the step it went back to held.
+        windowSignals(tx, flag.key, plan.status === "held" && plan.heldAt ? plan.heldAt : stepStartsAt(plan, plan.appliedStep), now),
   ]);
   const down: GuardObservation["down"] = [];
   for (const c of components.rows) {
@@ -308,8 +310,14 @@ async function hold(
 }
 
 async function resume(tx: Transaction, flag: FeatureFlag, plan: FlagRollout, clearMinutes: number, now: Date, run: RolloutRun): Promise<void> {
-  // The time spent held does not count: the plan's clock starts again where it stopped.
-  const startedAt = new Date(plan.startedAt.getTime() + (now.getTime() - plan.heldAt!.getTime()));
+  // The time spent held does not count: the plan's clock starts again where it stopped, so
+  // the step that was held back is applied now. After a rollback that would apply the step
+  // that failed (and the one after) at once: the step it went back to restarts instead,
+  // and the failed step comes again a full interval later, observed like any other.
+  let startedAt = new Date(plan.startedAt.getTime() + (now.getTime() - plan.heldAt!.getTime()));
+  if (stepAt({ ...plan, startedAt }, now) > plan.appliedStep + 1) {
+    startedAt = new Date(now.getTime() - plan.appliedStep * plan.intervalHours * 3_600_000);
+  }
   await tx.update(flagRollouts).set({ status: "active", heldAt: null, holdReason: null, guardClearSince: null, startedAt }).where(eq(flagRollouts.id, plan.id));
   await recordAudit(tx, {
     actorId: null,

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { componentIds } from "../components/components.ts";
 import { ERROR_RATE_ACTIONS, FLAG_KEY_PATTERN, MAX_PREREQUISITES, ROLLOUT_STATUSES } from "../db/schema.ts";
 import { Day, JsonObject, Text } from "../http/input.ts";
+import { MAX_WHITELIST } from "./write-flags.ts";
 
 export const FlagKey = z
   .string()
@@ -11,7 +12,7 @@ export const FlagKey = z
 
 export const Id = z.uuid().openapi({ example: "3f0e4f7e-6a43-4c1b-9d0c-2d1f5e7a9b10" });
 const Percentage = z.number().int().min(0).max(100);
-const IdList = z.array(Id).max(10_000);
+const IdList = z.array(Id).max(MAX_WHITELIST);
 const Metadata = JsonObject().openapi({ example: { owner: "growth-team" } });
 const Name = Text({ max: 200, min: 1, trim: true });
 const Description = Text({ max: 2000, multiline: true });

@@ -11,6 +11,7 @@ const security = [{ adminToken: [] }];
 const responses = {
   200: jsonContent(successEnvelope(Flag, "FlagWhitelistChanged"), "The flag after the change (a warning says when nothing changed)"),
   404: errorResponse("No flag with that key"),
+  409: errorResponse("The whitelist already holds 10,000 ids (WHITELIST_FULL)"),
   ...adminErrors,
 };
 

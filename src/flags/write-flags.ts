@@ -8,6 +8,9 @@ import { DomainError } from "../lib/domain-error.ts";
 import { auditSnapshot, flagView, type FlagView } from "./flag-view.ts";
 import { flagNotFound } from "./read-flags.ts";
 
+/** Ids a whitelist holds at most. */
+export const MAX_WHITELIST = 10_000;
+
 export interface NewFlag {
   key: string;
   name: string;
@@ -220,6 +223,15 @@ async function changeWhitelist(
   const value = id.toLowerCase();
   return db.transaction(async (tx) => {
     const before = await lockFlag(tx, key);
+    // The same bound as a whole list sent at once (schemas.ts), so a list built one id at a
+    // time can still be read, edited and sent back.
+    if (operation === "add" && before[list].length >= MAX_WHITELIST && !before[list].includes(value)) {
+      throw new DomainError(
+        "conflict",
+        "WHITELIST_FULL",
+        `The ${list === "userIds" ? "user" : "customer"} whitelist of '${key}' already holds ${MAX_WHITELIST} ids`,
+      );
+    }
     const [after] = await tx
       .update(featureFlags)
       .set({

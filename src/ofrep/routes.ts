@@ -161,12 +161,13 @@ ofrepRoutes
       const context = contextFromOfrep(c.req.valid("json")?.context);
       const flags = await loadCompiledFlags(c.get("database")());
       const payload = { flags: flags.map((flag) => ofrepEvaluate(flag, context)) };
-      recordEvaluations(c, payload.flags, context);
       const text = JSON.stringify(payload);
       const etag = await strongEtag(text);
       c.header("ETag", etag);
       c.header("Cache-Control", "private, no-cache");
+      // A poll answered 304 changes nothing the client shows: not counted as evaluations.
       if (matchesEtag(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+      recordEvaluations(c, payload.flags, context);
       return c.json(payload, 200);
     },
   )

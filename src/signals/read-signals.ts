@@ -59,9 +59,10 @@ export async function dailySignals(db: Database, flagKey: string, days: number, 
 }
 
 export interface WindowSignals {
+  /** Evaluations that turned the feature on: who can run into its errors. */
   evaluations: number;
   errors: number;
-  /** errors ÷ evaluations; null with none evaluated. */
+  /** errors ÷ evaluations that got the feature; null with none. */
   errorRate: number | null;
 }
 
@@ -73,7 +74,7 @@ export interface WindowSignals {
  */
 export async function windowSignals(db: Database | Transaction, flagKey: string, from: Date, to: Date): Promise<WindowSignals> {
   const { rows } = await db.execute<{ evaluations: string; errors: string }>(sql`
-    SELECT coalesce(sum(count) FILTER (WHERE signal IN ('evaluated:on', 'evaluated:off')), 0)::text AS evaluations,
+    SELECT coalesce(sum(count) FILTER (WHERE signal = 'evaluated:on'), 0)::text AS evaluations,
            coalesce(sum(count) FILTER (WHERE signal = 'event:error'), 0)::text AS errors
     FROM flag_signal_hours
     WHERE flag_key = ${flagKey} AND hour >= ${firstWholeHour(from).toISOString()}::timestamptz AND hour < ${to.toISOString()}::timestamptz`);

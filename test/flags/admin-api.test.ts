@@ -111,6 +111,19 @@ describe("flag CRUD", () => {
     }
   });
 
+  it("keeps a whitelist within 10,000 ids when ids are added one at a time, as when it is sent whole", async () => {
+    await admin("POST", "/api/admin/flags", { key: "portal_big_list", name: "Big list" });
+    await sql(databaseUrl, "UPDATE feature_flags SET user_ids = ARRAY(SELECT gen_random_uuid() FROM generate_series(1, 10000)) WHERE key = 'portal_big_list'");
+    const full = await admin("POST", "/api/admin/flags/portal_big_list/users", { userId: "4b1e2c3d-0000-4000-8000-000000000042" });
+    expect(full.status).toBe(409);
+    expect(full.body.error).toMatchObject({ code: "WHITELIST_FULL" });
+    expect(await sql(databaseUrl, "SELECT cardinality(user_ids) AS n FROM feature_flags WHERE key = 'portal_big_list'")).toEqual([{ n: 10_000 }]);
+    const [first] = await sql<{ id: string }>(databaseUrl, "SELECT user_ids[1]::text AS id FROM feature_flags WHERE key = 'portal_big_list'");
+    const again = await admin("POST", "/api/admin/flags/portal_big_list/users", { userId: first!.id });
+    expect(again.status).toBe(200); // already there: nothing to refuse
+    expect(again.body.warnings).toEqual(["The id was already on the list; nothing changed"]);
+  });
+
   it("answers 409 for a duplicate key and writes nothing", async () => {
     await admin("POST", "/api/admin/flags", { key: "portal_twice", name: "Once" });
     const before = await auditCount();

@@ -115,9 +115,11 @@ describe("a rollout guarded by the components its feature depends on", () => {
 
 describe("a rollout guarded by the feature's own error rate", () => {
   /** Evaluations and errors of a flag at a given time, written as the isolates' flush writes them. */
+  /** `evaluations` that got the feature (and as many that did not, which the rate leaves out). */
   async function signals(key: string, at: Date, evaluations: number, errors: number) {
     const recorder = new SignalRecorder();
-    for (let i = 0; i < evaluations; i++) recorder.evaluated(key, i % 2 === 0, `customer-${i}`, at);
+    for (let i = 0; i < evaluations; i++) recorder.evaluated(key, true, `customer-${i}`, at);
+    for (let i = 0; i < evaluations; i++) recorder.evaluated(key, false, `other-${i}`, at);
     for (let i = 0; i < errors; i++) recorder.event(key, "error", undefined, at);
     await withDatabase(databaseUrl, (db) => recorder.flush((batch) => writeSignals(db, batch)));
   }
@@ -164,5 +166,19 @@ describe("a rollout guarded by the feature's own error rate", () => {
     expect(weekly.rolloutsInProgress).toEqual([
       expect.objectContaining({ key: "portal_new_checkout", status: "held", rolloutPercentage: 25, step: 1, totalSteps: 4, holdReason: rollout.holdReason }),
     ]);
+
+    // Clear again (the failed step's errors, before the hold, no longer count): after 30
+    // clear minutes it resumes at 25 %, which runs a whole interval again before 50 % is
+    // tried again; nothing jumps two steps at once.
+    await signals("portal_new_checkout", at(240), 60, 0);
+    for (const minute of [182, 212, 213, 250, 271]) await runCron(EVERY_MINUTE, env(), at(minute)); // resumed at 212
+    expect((await admin("GET", "/api/admin/flags/portal_new_checkout")).body.data.rollout).toMatchObject({ status: "active", step: 1 });
+    expect(await percentage("portal_new_checkout")).toBe(25);
+    await runCron(EVERY_MINUTE, env(), at(272)); // a whole interval after the resume
+    expect(await percentage("portal_new_checkout")).toBe(50);
+    const applied = (await audit("portal_new_checkout"))
+      .filter((a) => a.action === "rollout.step")
+      .map((a) => (a.after as { rolloutPercentage: number }).rolloutPercentage);
+    expect(applied).toEqual([25, 50, 50]);
   });
 });

@@ -50,12 +50,20 @@ describe("SQL and TypeScript parity", () => {
       );
     }
     const compiled = compileFlags(flags);
+    // Ids in every form Postgres reads as a uuid: one id to both evaluators, whatever the spelling.
+    const spell = (id: string) => {
+      const form = random();
+      if (form < 0.55) return id;
+      if (form < 0.7) return id.toUpperCase().replace(/-/g, "");
+      if (form < 0.85) return `{${id}}`;
+      return id.replace(/-/g, "").replace(/(.{4})(?!$)/g, "$1-");
+    };
     const cases = Array.from({ length: 10_000 }, () => {
       const shape = random();
       return {
         key: flags[Math.floor(random() * flags.length)]!.key,
-        userId: shape < 0.85 ? pick() : null,
-        customerId: shape > 0.4 ? pick() : null,
+        userId: shape < 0.85 ? spell(pick()) : null,
+        customerId: shape > 0.4 ? spell(pick()) : null,
       };
     });
     const rows = await sql<{ enabled: boolean }>(
