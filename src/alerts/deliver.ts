@@ -37,9 +37,14 @@ export async function deliverNotifications(db: Database, now: Date, config: Chan
   const claimed = await db.execute<{ id: string }>(sql`
     UPDATE alert_notifications SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS).toISOString()}::timestamptz, attempts = attempts + 1
     WHERE id IN (
-      SELECT id FROM alert_notifications
-      WHERE status = 'pending' AND next_attempt_at <= ${now.toISOString()}::timestamptz
-      ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+      SELECT n.id FROM alert_notifications n
+      WHERE n.status = 'pending' AND n.next_attempt_at <= ${now.toISOString()}::timestamptz
+        -- In order per rule and channel: a resolve never overtakes its trigger (PagerDuty
+        -- would open a new incident for a trigger that arrives after the resolve).
+        AND NOT EXISTS (
+          SELECT 1 FROM alert_notifications e
+          WHERE e.status = 'pending' AND e.rule_id = n.rule_id AND e.channel = n.channel AND (e.created_at, e.id) < (n.created_at, n.id))
+      ORDER BY n.created_at LIMIT ${BATCH} FOR UPDATE OF n SKIP LOCKED)
     RETURNING id`);
   const run: DeliveryRun = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
   for (const { id } of claimed.rows) {

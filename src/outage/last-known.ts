@@ -121,7 +121,8 @@ async function refreshFromBuffer(buffer: OutageBufferApi | null, copy: IsolateCo
   if (!buffer) return;
   try {
     const { json, outageSince } = await buffer.lastKnown();
-    if (outageSince) copy.bufferOutageSince = Date.parse(outageSince);
+    // The buffer's answer is the truth: no outage there means none since (not the last one's start).
+    copy.bufferOutageSince = outageSince ? Date.parse(outageSince) : undefined;
     if (!json) return;
     const state = parseLastKnown(json);
     const at = Date.parse(state.generatedAt);

@@ -57,6 +57,8 @@ export interface RecordOutcome {
 
 /** Most rounds handed back per run (12 hours of minutes); the next run takes the rest. */
 export const HANDOVER_ROUNDS = 720;
+/** How long handed-over notifications are Postgres's alone before the buffer may send them again. */
+export const HANDOVER_LEASE_MS = 5 * 60_000;
 
 export class OutageBuffer extends DurableObject {
   private readonly sql: SqlStorage;
@@ -124,7 +126,12 @@ export class OutageBuffer extends DurableObject {
       const due = this.sql
         .exec<{ id: string; body: string; attempts: number }>(
           `SELECT id, body, attempts FROM notifications
-           WHERE status = 'pending' AND handed_over = 0 AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+           WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+             -- In order per rule and channel: a resolve never overtakes its trigger.
+             AND NOT EXISTS (SELECT 1 FROM notifications e WHERE e.status = 'pending'
+                             AND json_extract(e.body, '$.ruleName') = json_extract(notifications.body, '$.ruleName')
+                             AND json_extract(e.body, '$.channel') = json_extract(notifications.body, '$.channel')
+                             AND (e.created_at < notifications.created_at OR (e.created_at = notifications.created_at AND e.id < notifications.id)))
            ORDER BY created_at, id LIMIT ?`,
           now,
           now,
@@ -132,7 +139,7 @@ export class OutageBuffer extends DurableObject {
         )
         .toArray();
       return due.map((row) => {
-        this.sql.exec("UPDATE notifications SET attempts = attempts + 1, lease_until = ? WHERE id = ?", leaseUntil, row.id);
+        this.sql.exec("UPDATE notifications SET attempts = attempts + 1, lease_until = ?, handed_over = 0 WHERE id = ?", leaseUntil, row.id);
         return { ...(JSON.parse(row.body) as BufferedNotification), attempts: row.attempts + 1 };
       });
     });
@@ -165,9 +172,10 @@ export class OutageBuffer extends DurableObject {
 
   /**
    * What Postgres must take back, oldest rounds first. Notifications not under a delivery
-   * lease are marked handed over: from now on only Postgres's outbox may send them, so a
-   * notification is never sent by both. They stay until acknowledged, and a handover
-   * that is never acknowledged is simply offered again (every write back is idempotent).
+   * lease are marked handed over, for HANDOVER_LEASE_MS: meanwhile only Postgres's outbox
+   * may send them. They stay until acknowledged; a handover that is never acknowledged is
+   * offered again (every write back is idempotent), and once its lease is over the buffer
+   * may send them itself, so a write back that failed loses nothing.
    */
   handover(now: string): Handover {
     return this.ctx.storage.transactionSync(() => {
@@ -179,7 +187,13 @@ export class OutageBuffer extends DurableObject {
         .exec<{ name: string; body: string; changed_at: string }>("SELECT name, body, changed_at FROM rules WHERE changed_at IS NOT NULL")
         .toArray()
         .map((r) => ({ ...(JSON.parse(r.body) as RuleSnapshot).state, name: r.name, changedAt: r.changed_at }));
-      this.sql.exec("UPDATE notifications SET handed_over = 1 WHERE lease_until IS NULL OR lease_until <= ?", now);
+      // Handed over under a lease: if Postgres never takes them (the write back failed, and
+      // the database is down again), the buffer sends them itself once the lease is over.
+      this.sql.exec(
+        "UPDATE notifications SET handed_over = 1, lease_until = ? WHERE lease_until IS NULL OR lease_until <= ?",
+        new Date(Date.parse(now) + HANDOVER_LEASE_MS).toISOString(),
+        now,
+      );
       const notifications = this.sql
         .exec<{ body: string; attempts: number }>("SELECT body, attempts FROM notifications WHERE handed_over = 1 ORDER BY created_at, id")
         .toArray()

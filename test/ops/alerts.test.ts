@@ -144,6 +144,25 @@ describe("alerting through the every-minute cron", () => {
     expect(lines.some((l) => l.event === "alert_delivery_failed")).toBe(true);
   });
 
+  it("never lets a resolve overtake its trigger, even when the trigger waits on a retry", async () => {
+    const [rule] = await sql<{ id: string }>(databaseUrl, "SELECT id FROM alert_rules ORDER BY name LIMIT 1");
+    // The trigger (from the outage buffer, say) is backing off; the resolve is due now.
+    await sql(
+      databaseUrl,
+      `INSERT INTO alert_notifications (rule_id, event, channel, payload, attempts, next_attempt_at, created_at) VALUES
+         ($1, 'alert.trigger', 'webhook', '{"n":"trigger"}'::jsonb, 1, $2, $3),
+         ($1, 'alert.resolve', 'webhook', '{"n":"resolve"}'::jsonb, 0, $3, $4)`,
+      [rule!.id, at(10), at(0), at(1)],
+    );
+    const earlier = (await hooks()).length; // this file's scope keeps what earlier tests received
+    const received = async () => (await hooks()).slice(earlier).filter((h) => h.path === "/webhook");
+    await runCron(EVERY_MINUTE, env(), at(2));
+    expect(await received()).toEqual([]);
+    await runCron(EVERY_MINUTE, env(), at(10)); // the trigger first
+    await runCron(EVERY_MINUTE, env(), at(11)); // then the resolve
+    expect((await received()).map((h) => h.body.n)).toEqual(["trigger", "resolve"]);
+  });
+
   it("skips, and logs, a channel that is not configured", async () => {
     await vendors.set("stripe", { failure: "500" });
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
