@@ -22,7 +22,7 @@ import { applyMaintenanceTransitions } from "../maintenance/apply-transitions.ts
 import { outageBuffer, type OutageBufferApi } from "../outage/buffer-client.ts";
 import { deliverBufferedNotifications } from "../outage/deliver-buffered.ts";
 import { keepProbeRound, RoundLost } from "../outage/keep-round.ts";
-import { syncOutageBuffer } from "../outage/sync-buffer.ts";
+import { syncBufferRules, syncOutageBuffer } from "../outage/sync-buffer.ts";
 import { dailyReport, dailyReportLines } from "../reports/daily-report.ts";
 import { flagAudit, flagAuditLines } from "../reports/flag-audit.ts";
 import { postReport } from "../reports/post-report.ts";
@@ -86,6 +86,8 @@ export const JOBS: Record<string, Record<string, Job>> = {
     ),
     auto_incidents: needsDatabase(({ db, config, now }) => (config.autoIncidents ? applyAutoIncidents(db, now, config.autoIncidents) : Promise.resolve("off"))),
     alerts: needsDatabase(({ db, now }) => evaluateAlerts(db, now)),
+    // At once, not only at the end of the run: see syncBufferRules.
+    outage_buffer_rules: needsDatabase(({ db, buffer }) => (buffer ? syncBufferRules(db, buffer) : Promise.resolve("no outage buffer"))),
     alert_delivery: needsDatabase(({ db, config, now, fetch }) => deliverNotifications(db, now, config.alerts, fetch)),
     maintenance: needsDatabase(({ db, now }) => applyMaintenanceTransitions(db, now)),
     rollout_steps: needsDatabase(({ db, now }) => applyDueRolloutSteps(db, now)),

@@ -38,6 +38,16 @@ export async function loadRuleSnapshots(db: Database): Promise<RuleSnapshot[]> {
   }));
 }
 
+/**
+ * The rules alone, right after this run's evaluation: should the database drop before the
+ * run's end, the buffer still knows which rules are firing (and does not page again).
+ */
+export async function syncBufferRules(db: Database, buffer: OutageBufferApi): Promise<{ rules: number }> {
+  const rules = await loadRuleSnapshots(db);
+  await buffer.syncRules(rules);
+  return { rules: rules.length };
+}
+
 export async function syncOutageBuffer(db: Database, buffer: OutageBufferApi, now: Date): Promise<{ rules: number; lastKnownBytes: number }> {
   const [rules, status, page] = await Promise.all([loadRuleSnapshots(db), loadStatusSnapshot(db, now), loadPageData(db, now)]);
   const json = serializeLastKnown({ generatedAt: now.toISOString(), status, page });
