@@ -86,6 +86,19 @@ const ofrepHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   }
 };
 
+/** The error answers every OFREP operation can give, in OFREP's own error shape. */
+const ofrepErrors = (schema: z.ZodType) => {
+  const content = { "application/json": { schema } };
+  return {
+    401: { description: "Missing or invalid client token", content },
+    413: { description: "Body over 64 KiB", content },
+    415: { description: "Body not sent as application/json", content },
+    429: tooManyRequests("Over the client's rate limit (per token and address)", content),
+    500: { description: "Unexpected failure", content },
+    503: { description: "The database is unavailable; retry after Retry-After seconds", content },
+  };
+};
+
 const tags = ["OFREP"];
 const security = [{ flagClientToken: [] }];
 const body = { required: false, content: { "application/json": { schema: EvaluationRequest } } };
@@ -112,13 +125,8 @@ ofrepRoutes
       responses: {
         200: { description: "Evaluated", content: { "application/json": { schema: Success } } },
         400: { description: "Bad request or context", content: { "application/json": { schema: Failure } } },
-        401: { description: "Missing or invalid client token", content: { "application/json": { schema: Failure } } },
         404: { description: "FLAG_NOT_FOUND", content: { "application/json": { schema: Failure } } },
-        413: { description: "Body over 64 KiB", content: { "application/json": { schema: Failure } } },
-        415: { description: "Body not sent as application/json", content: { "application/json": { schema: Failure } } },
-        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: Failure } }),
-        500: { description: "Unexpected failure", content: { "application/json": { schema: Failure } } },
-        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: Failure } } },
+        ...ofrepErrors(Failure),
       },
     }),
     async (c) => {
@@ -149,12 +157,7 @@ ofrepRoutes
         },
         304: notModified,
         400: { description: "Bad request or context", content: { "application/json": { schema: BulkFailure } } },
-        401: { description: "Missing or invalid client token", content: { "application/json": { schema: BulkFailure } } },
-        413: { description: "Body over 64 KiB", content: { "application/json": { schema: BulkFailure } } },
-        415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
-        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
-        500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
-        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: BulkFailure } } },
+        ...ofrepErrors(BulkFailure),
       },
     }),
     async (c) => {
@@ -188,12 +191,7 @@ ofrepRoutes
           content: { "application/json": { schema: z.object({ accepted: z.number().int(), ignored: z.number().int() }).openapi("OfrepEventsAccepted") } },
         },
         400: { description: "Bad request", content: { "application/json": { schema: BulkFailure } } },
-        401: { description: "Missing or invalid client token", content: { "application/json": { schema: BulkFailure } } },
-        413: { description: "Body over 64 KiB", content: { "application/json": { schema: BulkFailure } } },
-        415: { description: "Body not sent as application/json", content: { "application/json": { schema: BulkFailure } } },
-        429: tooManyRequests("Over the client's rate limit (per token and address)", { "application/json": { schema: BulkFailure } }),
-        500: { description: "Unexpected failure", content: { "application/json": { schema: BulkFailure } } },
-        503: { description: "The database is unavailable; retry after Retry-After seconds", content: { "application/json": { schema: BulkFailure } } },
+        ...ofrepErrors(BulkFailure),
       },
     }),
     async (c) => {
