@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
 import { failure } from "./envelope.ts";
 import { ConfigError } from "../config.ts";
-import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import { isDatabaseUnavailable } from "../db/failure-kinds.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { logEvent } from "../lib/log.ts";
 import { sanitizeErrorMessage } from "../lib/sanitize.ts";

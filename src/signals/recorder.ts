@@ -4,6 +4,7 @@
 // and of those that got the feature. A recorder hands its pending signals to a writer at
 // most once a minute; a failed write puts them back for the next turn. What an isolate
 // holds when it is evicted (under a minute's worth) is lost: the figures are a lower bound.
+import { isRefusedAsData } from "../db/failure-kinds.ts";
 import { add, merge, newSketch, type Sketch } from "./hyperloglog.ts";
 
 export const FLUSH_INTERVAL_MS = 60_000;
@@ -33,13 +34,6 @@ export interface SignalBatch {
 }
 
 export type SignalWriter = (batch: SignalBatch) => Promise<void>;
-
-const isDataError = (error: unknown): boolean => {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-    if ("code" in e && /^2[23]/.test(String((e as { code: unknown }).code))) return true;
-  }
-  return false;
-};
 
 const hourOf = (at: Date) => `${at.toISOString().slice(0, 13)}:00:00.000Z`;
 
@@ -112,7 +106,7 @@ export class SignalRecorder {
     } catch (error) {
       // A batch the database refuses as data (SQLSTATE class 22 or 23: a sum out of range,
       // a check) would be refused again every minute and hold up everything after: dropped.
-      if (!isDataError(error)) this.#putBack(batch);
+      if (!isRefusedAsData(error)) this.#putBack(batch);
       throw error;
     } finally {
       this.#flushing = undefined;
