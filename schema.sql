@@ -336,6 +336,15 @@ CREATE TABLE alert_notifications (
 );
 CREATE INDEX alert_notifications_due_idx ON alert_notifications (next_attempt_at) WHERE status = 'pending';
 
+-- Who an actor id is, for people the operator console signs in (a Cloudflare Access
+-- identity's id is derived from its email); the audit log shows the name.
+CREATE TABLE console_actors (
+  id            uuid PRIMARY KEY,
+  name          text NOT NULL,
+  first_seen_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at  timestamptz NOT NULL DEFAULT now()
+);
+
 -- The spec's database functions. is_feature_enabled() arrives with the feature-flags work.
 
 -- Components with unresolved incidents: the most severe open incident of each (newest on a tie).
@@ -508,6 +517,7 @@ ALTER TABLE flag_adoption_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE subscribers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notification_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE subscriber_deliveries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE console_actors ENABLE ROW LEVEL SECURITY;
 -- The reader may read what public answers show, and write nothing anywhere.
 CREATE POLICY reader_reads ON feature_flags FOR SELECT TO phs_reader USING (true);
 CREATE POLICY reader_reads ON maintenance_windows FOR SELECT TO phs_reader USING (true);
@@ -533,3 +543,4 @@ CREATE POLICY writer_all ON flag_adoption_days FOR ALL TO phs_writer USING (true
 CREATE POLICY writer_all ON subscribers FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON notification_events FOR ALL TO phs_writer USING (true) WITH CHECK (true);
 CREATE POLICY writer_all ON subscriber_deliveries FOR ALL TO phs_writer USING (true) WITH CHECK (true);
+CREATE POLICY writer_all ON console_actors FOR ALL TO phs_writer USING (true) WITH CHECK (true);

@@ -58,6 +58,12 @@ const vars: Record<string, string> = {
   SUBSCRIPTION_KEY: process.env.SUBSCRIPTION_KEY ?? "local-dev-subscription-key",
   PUBLIC_URL: process.env.PUBLIC_URL ?? `http://127.0.0.1:${port}`,
   NOTIFY_FROM: process.env.NOTIFY_FROM ?? "Portal status <status@mail.example.com>",
+  // The console: one click signs in the demo actor (honoured on this loopback server only),
+  // and a fake Cloudflare Access team (the fake vendors' JWKS) checks Access assertions:
+  // get one with POST <vendors>/__access/token and send it as Cf-Access-Jwt-Assertion.
+  CONSOLE_DEV_ACTOR: DEMO_ACTOR,
+  ACCESS_TEAM_DOMAIN: process.env.ACCESS_TEAM_DOMAIN ?? vendors.url,
+  ACCESS_AUD: process.env.ACCESS_AUD ?? "local-dev-access-aud",
 };
 // Settings worth changing for a local run (the benchmark uses them), passed through when set.
 for (const name of ["RATE_LIMIT", "RATE_LIMIT_PER_MINUTE", "OFREP_RATE_LIMIT_PER_MINUTE", "EDGE_CACHE", "LOG_LEVEL", "STATUS_PAGE_TITLE"]) {
@@ -90,7 +96,7 @@ const wrangler = spawn(
   ],
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
 );
-log(`worker: http://127.0.0.1:${port}  (/api/portal/health, /api/portal/status, /docs)`);
+log(`worker: http://127.0.0.1:${port}  (status page /, console /admin, /api/portal/health, /api/portal/status, /docs)`);
 log(
   `admin token: ${process.env.ADMIN_TOKENS ? "from ADMIN_TOKENS" : `dev-admin-token (actor ${DEMO_ACTOR})`}; OFREP client token: ${process.env.FLAG_CLIENT_TOKENS ? "from FLAG_CLIENT_TOKENS" : "dev-client-token"}`,
 );

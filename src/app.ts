@@ -9,6 +9,7 @@ import { requireAdmin } from "./auth/admin-auth.ts";
 import { databasePerRequest } from "./db/middleware.ts";
 import { mountDocs } from "./docs/routes.ts";
 import { configOf } from "./config.ts";
+import { consoleRoutes } from "./console/routes.tsx";
 import { purgeOnWrite } from "./edge/purge-on-write.ts";
 import { publicLimit, rateLimit } from "./edge/rate-limit.ts";
 import type { AppEnv } from "./env.ts";
@@ -73,6 +74,9 @@ export function createApp() {
   app.route("/", reportRoutes);
   app.route("/", auditRoutes);
   app.route("/", subscriberAdminRoutes);
+  // The operator console: the same domain functions, signed in by Access or a session.
+  app.use("/admin/*", purgeOnWrite);
+  app.route("/admin", consoleRoutes());
   app.route("/", ofrepRoutes);
   app.route("/", statusPageRoutes());
   registerStatusPageDocs(app.openAPIRegistry);

@@ -52,6 +52,14 @@ export interface Config {
     subscribeRateLimitPerMinute: number;
     retentionDays: number;
   };
+  /** The operator console at /admin (src/console/). */
+  console: {
+    /** Cloudflare Access: the team domain (the tokens' issuer; its JWKS at /cdn-cgi/access/certs) and the application's audience tag. Both or neither. */
+    access: { teamDomain: string; audience: string } | null;
+    /** Signs console sessions and form tokens; unset: derived from ADMIN_TOKENS. */
+    sessionKey: string | undefined;
+    sessionMinutes: number;
+  };
   adminTokens: string | undefined;
   flagClientTokens: string | undefined;
   version: { app: string | undefined; build: string | undefined; deployedAt: string | undefined };
@@ -80,6 +88,7 @@ export const SECRETS = [
   "ALERT_SLACK_WEBHOOK_URL",
   "PAGERDUTY_ROUTING_KEY",
   "SUBSCRIPTION_KEY",
+  "CONSOLE_SESSION_KEY",
 ] as const;
 export type Secrets = Partial<Record<(typeof SECRETS)[number], string>>;
 
@@ -175,10 +184,22 @@ export function parseConfig(env: Env): Config {
       subscribeRateLimitPerMinute: int("SUBSCRIBE_RATE_LIMIT_PER_MINUTE"),
       retentionDays: int("SUBSCRIBER_RETENTION_DAYS"),
     },
+    console: {
+      access: accessSettings(url("ACCESS_TEAM_DOMAIN", true), text("ACCESS_AUD")),
+      sessionKey: text("CONSOLE_SESSION_KEY"),
+      sessionMinutes: int("CONSOLE_SESSION_MINUTES"),
+    },
     adminTokens: text("ADMIN_TOKENS"),
     flagClientTokens: text("FLAG_CLIENT_TOKENS"),
     version: { app: text("APP_VERSION"), build: text("BUILD_ID"), deployedAt: text("DEPLOYED_AT") },
   };
+}
+
+function accessSettings(teamDomain: string | undefined, audience: string | undefined): Config["console"]["access"] {
+  if (teamDomain === undefined && audience === undefined) return null;
+  if (teamDomain === undefined) throw new ConfigError("ACCESS_TEAM_DOMAIN", "is not set, but ACCESS_AUD is: set both for Cloudflare Access, or neither");
+  if (audience === undefined) throw new ConfigError("ACCESS_AUD", "is not set, but ACCESS_TEAM_DOMAIN is: set both for Cloudflare Access, or neither");
+  return { teamDomain: base(teamDomain), audience };
 }
 
 const parsed = new WeakMap<object, Config>();

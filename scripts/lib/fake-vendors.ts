@@ -10,6 +10,11 @@
 //                             ("429": Retry-After 30, as Resend limits; "redirect": a 307 elsewhere)
 //   GET  /__requests/<scope>  what was asked, when each request started, bodies (DELETE forgets them)
 //   GET  /__emails/<scope>    every email sent, one entry per recipient, as they would get it
+// And a Cloudflare Access team, so the console's Access sign-in runs against real JWTs:
+//   GET  /cdn-cgi/access/certs   the team's JWKS (RS256), as <team>.cloudflareaccess.com serves it
+//   POST /__access/token         {"email", "aud", "iss"?, "expiresInSeconds"?}: a signed assertion, as
+//                                Access puts in Cf-Access-Jwt-Assertion (iss: this server's origin)
+import { createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
 export const FAKE_CREDENTIALS = {
@@ -57,6 +62,21 @@ export interface FakeVendors {
   close(): Promise<void>;
 }
 
+/** A fake Access team: one RSA signing key, its JWKS, and assertions signed with it. */
+function accessTeam(): { jwks: { keys: object[] }; sign(claims: object): string } {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = "fake-access-key-1";
+  const jwk = { ...(publicKey as KeyObject).export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return {
+    jwks: { keys: [jwk] },
+    sign(claims) {
+      const input = `${part({ alg: "RS256", kid, typ: "JWT" })}.${part(claims)}`;
+      return `${input}.${createSign("RSA-SHA256").update(input).sign(privateKey).toString("base64url")}`;
+    },
+  };
+}
+
 export async function startFakeVendors(options: { host?: string; port?: number } = {}): Promise<FakeVendors> {
   const host = options.host ?? "127.0.0.1";
   const behaviours = new Map<string, Behaviour>();
@@ -65,11 +85,31 @@ export async function startFakeVendors(options: { host?: string; port?: number }
   const idempotent = new Map<string, { body: string; status: number; answer: unknown }>();
   const behaviourOf = (scope: string, vendor: Vendor): Behaviour => behaviours.get(`${scope}/${vendor}`) ?? { latencyMs: 0, failure: null };
 
+  const access = accessTeam();
+
   const server = createServer(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? "/", "http://vendors");
     const [scope = "", section = "", ...rest] = url.pathname.split("/").slice(1);
     try {
+      if (url.pathname === "/cdn-cgi/access/certs" && req.method === "GET") return json(res, 200, access.jwks);
+      if (url.pathname === "/__access/token" && req.method === "POST") {
+        const body = JSON.parse((await readBody(req)) || "{}") as { email?: string; aud?: string; iss?: string; expiresInSeconds?: number };
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+          aud: [body.aud ?? "local-dev-access-aud"],
+          email: body.email ?? "operator@example.com",
+          exp: now + (body.expiresInSeconds ?? 3600),
+          iat: now,
+          nbf: now,
+          iss: body.iss ?? `http://${req.headers.host}`,
+          type: "app",
+          identity_nonce: "fake",
+          sub: `access-${body.email ?? "operator"}`,
+          country: "XX",
+        };
+        return json(res, 200, { token: access.sign(claims) });
+      }
       if (scope === "__control" && req.method === "POST") {
         const body = JSON.parse((await readBody(req)) || "{}") as Record<string, Partial<Behaviour>>;
         for (const [vendor, change] of Object.entries(body)) {

@@ -48,6 +48,35 @@ export async function seedDemoData(url: string): Promise<void> {
        ON CONFLICT (id) DO NOTHING`,
       [DEMO_ACTOR],
     );
+    await seedHealthHistory(client);
     await client.query("COMMIT");
   });
+}
+
+/**
+ * A day of probe rounds (every 10 minutes, up to 20 minutes ago, so the first real round
+ * is still the freshest) and 89 days of roll-ups, so the status page and the console's
+ * charts have something to show. Only into empty history: a rerun adds nothing.
+ */
+async function seedHealthHistory(client: { query(text: string, values?: unknown[]): Promise<unknown> }): Promise<void> {
+  await client.query(
+    `INSERT INTO health_check_logs (component, status, response_time_ms, checked_at)
+     SELECT c.component,
+            CASE WHEN c.component = 'stripe' AND r.n BETWEEN 40 AND 43 THEN 'degraded' ELSE 'healthy' END,
+            round(c.base * (1 + 0.35 * sin(r.n / 9.0 + c.phase) + 0.15 * ((r.n * 37 + c.phase * 11) % 10) / 10.0)
+                  * CASE WHEN c.component = 'stripe' AND r.n BETWEEN 40 AND 43 THEN 8 ELSE 1 END)::int,
+            date_trunc('minute', now()) - interval '20 minutes' - r.n * interval '10 minutes'
+     FROM (VALUES ('api', 40, 0), ('database', 12, 1), ('stripe', 280, 2), ('twilio', 190, 3), ('email', 150, 4)) AS c(component, base, phase),
+          generate_series(0, 142) AS r(n)
+     WHERE NOT EXISTS (SELECT 1 FROM health_check_logs)`,
+  );
+  await client.query(
+    `INSERT INTO health_check_daily (day, component, checks, healthy, degraded, unhealthy, uptime_percent, p50_ms, p95_ms, p99_ms)
+     SELECT d.day, c.component, 1440, 1440 - d.bad, d.bad, 0,
+            round(100.0 * (1440 - d.bad) / 1440, 4), c.base, round(c.base * 1.8)::int, round(c.base * 2.6)::int
+     FROM (VALUES ('api', 40), ('database', 12), ('stripe', 280), ('twilio', 190), ('email', 150)) AS c(component, base),
+          LATERAL (SELECT (current_date - g)::date AS day, CASE WHEN g % 23 = 5 THEN 40 ELSE 0 END AS bad FROM generate_series(1, 89) AS g) AS d
+     WHERE NOT EXISTS (SELECT 1 FROM health_check_daily)
+     ON CONFLICT DO NOTHING`,
+  );
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { auditLog, type AuditEntry } from "../db/schema.ts";
 
@@ -6,6 +6,10 @@ export interface AuditQuery {
   entity?: string;
   key?: string;
   since?: Date;
+  until?: Date;
+  actorId?: string;
+  /** Paging: entries written before this one (its seq). */
+  beforeSeq?: number;
   limit: number;
 }
 
@@ -14,6 +18,9 @@ export async function readAudit(db: Database, query: AuditQuery): Promise<AuditE
   if (query.entity) conditions.push(eq(auditLog.entity, query.entity));
   if (query.key) conditions.push(eq(auditLog.entityKey, query.key));
   if (query.since) conditions.push(gte(auditLog.createdAt, query.since));
+  if (query.until) conditions.push(lte(auditLog.createdAt, query.until));
+  if (query.actorId) conditions.push(eq(auditLog.actorId, query.actorId));
+  if (query.beforeSeq !== undefined) conditions.push(lt(auditLog.seq, query.beforeSeq));
   return db
     .select()
     .from(auditLog)

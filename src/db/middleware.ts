@@ -1,5 +1,5 @@
 // Hands each request a lazily opened database and ends its pool once the response is out.
-// Only the admin API and the subscription routes (subscribe, confirm, unsubscribe) write:
+// Only the admin API, the operator console and the subscription routes (subscribe, confirm, unsubscribe) write:
 // every other request (public answers, OFREP, docs) reads through DATABASE_READ_URL when
 // it is configured — the read-only phs_reader role, which
 // privileges and row-level security stop from writing anything.
@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { openDatabase, type DatabaseHandle } from "./client.ts";
 
-const WRITES = ["/api/admin/", "/subscribe", "/subscriptions/"];
+const WRITES = ["/api/admin/", "/admin", "/subscribe", "/subscriptions/"];
 
 /** The connection string a request to `path` uses. */
 export function databaseUrlFor(path: string, config: Config): string | undefined {

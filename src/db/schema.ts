@@ -494,6 +494,15 @@ export const alertNotifications = pgTable(
   ],
 );
 
+// Who an actor id is, for people the operator console signs in: a Cloudflare Access
+// identity's id is derived from its email, and this row names it in the audit log.
+export const consoleActors = pgTable("console_actors", {
+  id: uuid("id").primaryKey(),
+  name: text("name").notNull(),
+  firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type FeatureFlag = typeof featureFlags.$inferSelect;
 export type FlagSignalHour = typeof flagSignalHours.$inferSelect;
 export type FlagRollout = typeof flagRollouts.$inferSelect;

@@ -207,57 +207,63 @@ export async function deleteFeatureFlag(db: Database, key: string, actorId: stri
 type ListColumn = "userIds" | "customerIds";
 
 /**
- * Adds or removes one id in an whitelist. The change is made by the UPDATE itself
- * (array_append / array_remove on the current row), so concurrent changes all land.
+ * Adds or removes ids in a whitelist: one id from the admin API, many pasted at once in the
+ * console. The row is locked for the change, so concurrent changes all land.
  */
-async function changeWhitelist(
+export async function changeWhitelist(
   db: Database,
   key: string,
   list: ListColumn,
   operation: "add" | "remove",
-  id: string,
+  ids: readonly string[],
   actorId: string | null,
   now = new Date(),
 ): Promise<FlagChange> {
-  const column = featureFlags[list];
-  const value = id.toLowerCase();
+  const values = [...new Set(ids.map((id) => id.toLowerCase()))];
+  const noun = list === "userIds" ? "user" : "customer";
   return db.transaction(async (tx) => {
     const before = await lockFlag(tx, key);
-    // The same bound as a whole list sent at once (schemas.ts), so a list built one id at a
-    // time can still be read, edited and sent back.
-    if (operation === "add" && before[list].length >= MAX_WHITELIST && !before[list].includes(value)) {
-      throw new DomainError(
-        "conflict",
-        "WHITELIST_FULL",
-        `The ${list === "userIds" ? "user" : "customer"} whitelist of '${key}' already holds ${MAX_WHITELIST} ids`,
+    const current = before[list];
+    const present = new Set(current);
+    const changed = values.filter((v) => (operation === "add" ? !present.has(v) : present.has(v)));
+    const removed = new Set(operation === "remove" ? changed : []);
+    const next = operation === "add" ? [...current, ...changed] : current.filter((v) => !removed.has(v));
+    // The same bound as a whole list sent at once (schemas.ts), so a list built a few ids at
+    // a time can still be read, edited and sent back.
+    if (next.length > MAX_WHITELIST) {
+      throw new DomainError("conflict", "WHITELIST_FULL", `The ${noun} whitelist of '${key}' already holds ${current.length} of at most ${MAX_WHITELIST} ids`);
+    }
+    const warnings: string[] = [];
+    const unchanged = values.length - changed.length;
+    if (unchanged > 0) {
+      const where = operation === "add" ? "already on the list" : "not on the list";
+      warnings.push(
+        values.length === 1 ? `The id was ${where}; nothing changed` : `${unchanged} of the ${values.length} ids were ${where}; they were left as they were`,
       );
     }
+    if (changed.length === 0) return { flag: flagView(before, await findLivePlan(tx, before.id), now), warnings };
     const [after] = await tx
       .update(featureFlags)
-      .set({
-        [list]: operation === "add" ? sql`array_append(${column}, ${value}::uuid)` : sql`array_remove(${column}, ${value}::uuid)`,
-        updatedAt: now,
-        updatedBy: actorId,
-      })
-      .where(and(eq(featureFlags.id, before.id), operation === "add" ? sql`NOT (${value}::uuid = ANY (${column}))` : sql`${value}::uuid = ANY (${column})`))
+      .set({ [list]: next, updatedAt: now, updatedBy: actorId })
+      .where(eq(featureFlags.id, before.id))
       .returning();
-    const warnings: string[] = [];
-    if (after) {
-      const action = `flag.${list === "userIds" ? "user" : "customer"}.${operation}`;
-      await recordAudit(tx, { actorId, action, entity: "flag", entityKey: key, before: auditSnapshot(before), after: auditSnapshot(after) });
-    } else {
-      warnings.push(operation === "add" ? "The id was already on the list; nothing changed" : "The id was not on the list; nothing changed");
-    }
-    const plan = await findLivePlan(tx, before.id);
-    return { flag: flagView(after ?? before, plan, now), warnings };
+    await recordAudit(tx, {
+      actorId,
+      action: `flag.${noun}.${operation}`,
+      entity: "flag",
+      entityKey: key,
+      before: auditSnapshot(before),
+      after: auditSnapshot(after!),
+    });
+    return { flag: flagView(after!, await findLivePlan(tx, before.id), now), warnings };
   });
 }
 
 export const addUserToWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
-  changeWhitelist(db, key, "userIds", "add", userId, actorId);
+  changeWhitelist(db, key, "userIds", "add", [userId], actorId);
 export const removeUserFromWhitelist = (db: Database, key: string, userId: string, actorId: string | null) =>
-  changeWhitelist(db, key, "userIds", "remove", userId, actorId);
+  changeWhitelist(db, key, "userIds", "remove", [userId], actorId);
 export const addCustomerToWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
-  changeWhitelist(db, key, "customerIds", "add", customerId, actorId);
+  changeWhitelist(db, key, "customerIds", "add", [customerId], actorId);
 export const removeCustomerFromWhitelist = (db: Database, key: string, customerId: string, actorId: string | null) =>
-  changeWhitelist(db, key, "customerIds", "remove", customerId, actorId);
+  changeWhitelist(db, key, "customerIds", "remove", [customerId], actorId);

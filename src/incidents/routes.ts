@@ -12,7 +12,7 @@ const Message = Text({ max: 2000, min: 1, trim: true, multiline: true });
 const Phase = z
   .enum(OPEN_PHASES)
   .openapi({ description: "Statuspage's phase: investigating (default), identified, monitoring; resolving an incident makes it resolved" });
-const NewIncident = z
+export const NewIncident = z
   .strictObject({
     component: z.enum(componentIds()),
     status: z.enum(INCIDENT_STATUSES),
@@ -28,11 +28,11 @@ const NewIncident = z
       metadata: { avgResponseTime: 3500, threshold: 2000 },
     },
   });
-const IncidentPatch = z
+export const IncidentPatch = z
   .strictObject({ status: z.enum(INCIDENT_STATUSES).optional(), phase: Phase.optional(), message: Message.optional() })
   .refine((p) => p.status !== undefined || p.phase !== undefined || p.message !== undefined, { message: "give status, phase or message" })
   .openapi("IncidentPatch");
-const Resolution = z.strictObject({ message: Message.optional() }).openapi("IncidentResolution");
+export const Resolution = z.strictObject({ message: Message.optional() }).openapi("IncidentResolution");
 
 const Incident = z
   .object({

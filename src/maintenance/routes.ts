@@ -18,7 +18,7 @@ const Metadata = JsonObject().openapi({
   description: "Free-form. Understood keys: expectedDurationMinutes (for the 50 % buffer check), autoStart, autoComplete, waitForOperator",
 });
 
-const NewWindow = z
+export const NewWindow = z
   .strictObject({
     title: Title,
     description: Description.nullable().optional(),

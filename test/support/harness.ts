@@ -28,7 +28,7 @@ export async function emptyTables(databaseUrl: string): Promise<void> {
     databaseUrl,
     `TRUNCATE feature_flags, flag_rollouts, audit_log, system_status, incident_updates, system_status_archive,
        maintenance_windows, health_check_logs, health_check_daily, alert_state, alert_notifications,
-       flag_signal_hours, flag_adoption_days, subscribers, notification_events, subscriber_deliveries`,
+       flag_signal_hours, flag_adoption_days, subscribers, notification_events, subscriber_deliveries, console_actors`,
   );
 }
 

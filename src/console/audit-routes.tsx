@@ -1,0 +1,64 @@
+/** @jsxImportSource hono/jsx */
+// The whole audit log, filtered by entity, key, actor and time, a page at a time.
+import { Hono } from "hono";
+import { z } from "zod";
+import { readAudit } from "../audit/read-audit.ts";
+import type { AppEnv } from "../env.ts";
+import { actorNames } from "./actors.ts";
+import { AuditPage, type AuditFilter } from "./audit-pages.tsx";
+import { utcInstant } from "./forms.ts";
+import { actorIdForEmail } from "./identity.ts";
+import { html, noErrors, takeFlash } from "./layout.tsx";
+
+const PAGE = 100;
+const ENTITIES = ["flag", "maintenance", "incident", "subscriber"];
+
+export const consoleAuditRoutes = new Hono<AppEnv>().get("/audit", async (c) => {
+  const q = (name: string) => (c.req.query(name) ?? "").trim().slice(0, 320);
+  const filter: AuditFilter = { entity: q("entity"), key: q("key"), actor: q("actor"), from: q("from"), to: q("to") };
+  const errors = noErrors();
+  const instant = (field: "from" | "to") => {
+    if (!filter[field]) return undefined;
+    const at = new Date(utcInstant(filter[field]));
+    if (Number.isNaN(at.getTime())) errors.fields[field] = "Not a date and time";
+    return Number.isNaN(at.getTime()) ? undefined : at;
+  };
+  let actorId: string | undefined;
+  if (filter.actor) {
+    if (z.uuid().safeParse(filter.actor).success) actorId = filter.actor.toLowerCase();
+    else if (z.email().safeParse(filter.actor).success) actorId = await actorIdForEmail(filter.actor.toLowerCase());
+    else errors.fields.actor = "An actor id (uuid) or an email";
+  }
+  const before = Number(c.req.query("before"));
+  const db = c.get("database")();
+  const query = {
+    entity: filter.entity || undefined,
+    key: filter.key || undefined,
+    since: instant("from"),
+    until: instant("to"),
+    actorId,
+    beforeSeq: Number.isSafeInteger(before) && before > 0 ? before : undefined,
+    limit: PAGE,
+  };
+  const entries = Object.keys(errors.fields).length > 0 ? [] : await readAudit(db, query);
+  const names = await actorNames(
+    db,
+    entries.map((e) => e.actorId),
+  );
+  const last = entries.at(-1);
+  const older = entries.length === PAGE && last ? `/admin/audit?${new URLSearchParams({ ...filter, before: String(last.seq) })}` : null;
+  return html(
+    c,
+    Object.keys(errors.fields).length > 0 ? 400 : 200,
+    <AuditPage
+      user={c.get("consoleUser")}
+      entries={entries}
+      actorNames={names}
+      filter={filter}
+      errors={errors}
+      entities={ENTITIES}
+      olderHref={older}
+      notices={takeFlash(c)}
+    />,
+  );
+});

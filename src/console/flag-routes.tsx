@@ -1,0 +1,216 @@
+/** @jsxImportSource hono/jsx */
+// The console's flag actions: each validates with the admin API's schema and calls the
+// same domain function the API does, so audit, cache purging and rules are identical.
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { readAudit } from "../audit/read-audit.ts";
+import type { AppEnv } from "../env.ts";
+import { checkFeatureFlag, getFlag, listFlags } from "../flags/read-flags.ts";
+import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "../flags/rollouts.ts";
+import { CheckBody, FlagKey, FlagPatchBody, Id, NewFlagBody, RolloutBody } from "../flags/schemas.ts";
+import { changeWhitelist, createFeatureFlag, deleteFeatureFlag, MAX_WHITELIST, updateFeatureFlag } from "../flags/write-flags.ts";
+import { DomainError } from "../lib/domain-error.ts";
+import { actorNames } from "./actors.ts";
+import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
+import { attempt, checked, hasErrors, idList, jsonObject, number, readForm, text, validate, type Form } from "./forms.ts";
+import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
+
+const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
+const statusFor = (errors: FormErrors): ContentfulStatusCode => (hasErrors(errors) ? 400 : 200);
+
+async function listPage(c: Context<AppEnv>, create: FlagListPageCreate, status: ContentfulStatusCode = 200) {
+  const { limit, staleDays } = c.get("config").flags;
+  const flags = await listFlags(c.get("database")());
+  return html(c, status, <FlagListPage user={c.get("consoleUser")} model={{ flags, limit, staleDays, now: new Date(), create }} notices={takeFlash(c)} />);
+}
+type FlagListPageCreate = { errors: FormErrors; values: Record<string, string> };
+
+async function flagPage(c: Context<AppEnv>, key: string, extra: Partial<FlagPageModel> = {}, status: ContentfulStatusCode = 200) {
+  const db = c.get("database")();
+  const flag = await getFlag(db, key);
+  const audit = await readAudit(db, { entity: "flag", key, limit: 50 });
+  const model: FlagPageModel = {
+    flag,
+    audit,
+    actorNames: await actorNames(
+      db,
+      audit.map((a) => a.actorId),
+    ),
+    staleDays: c.get("config").flags.staleDays,
+    now: new Date(),
+    ...extra,
+  };
+  return html(c, status, <FlagPage user={c.get("consoleUser")} model={model} notices={takeFlash(c)} />);
+}
+
+/** The flag key of the path, or a 404 page for one no flag can have. */
+function keyOf(c: Context<AppEnv>): string | null {
+  const parsed = FlagKey.safeParse(c.req.param("key"));
+  return parsed.success ? parsed.data : null;
+}
+
+/** A flag action: a missing flag is a 404 page; form errors re-render the page beside the form. */
+function flagAction(form: FlagForm, run: (c: Context<AppEnv>, key: string, input: Form, errors: FormErrors) => Promise<Response | Partial<FlagPageModel>>) {
+  return async (c: Context<AppEnv>) => {
+    const key = keyOf(c);
+    if (!key) return problemPage(c, 404, "No such flag", "There is no flag with that key.");
+    const input = await readForm(c);
+    const errors = noErrors();
+    try {
+      const outcome = await run(c, key, input, errors);
+      if (outcome instanceof Response) return outcome;
+      return await flagPage(c, key, { sent: { form, errors, values: values(input) }, ...outcome }, statusFor(errors));
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === "not_found") return problemPage(c, 404, "No such flag", error.message);
+      throw error;
+    }
+  };
+}
+
+const changed = (c: Context<AppEnv>, key: string, message: string, warnings: string[] = []) =>
+  doneRedirect(c, `/admin/flags/${key}`, [{ tone: "info", text: message }, ...warnings.map((text) => ({ tone: "warn" as const, text }))]);
+
+export const consoleFlagRoutes = new Hono<AppEnv>()
+  .get("/flags", (c) => listPage(c, { errors: noErrors(), values: {} }))
+  .post("/flags", async (c) => {
+    const form = await readForm(c);
+    const errors = noErrors();
+    const description = text(form, "description").trim();
+    const input = validate(
+      NewFlagBody,
+      {
+        key: text(form, "key").trim(),
+        name: text(form, "name"),
+        ...(description && { description }),
+        enabled: checked(form, "enabled"),
+        rolloutPercentage: number(form, "rolloutPercentage") ?? 0,
+      },
+      errors,
+    );
+    const flag =
+      input &&
+      (await attempt(() => createFeatureFlag(c.get("database")(), input, c.get("actorId"), { flagLimit: c.get("config").flags.limit }), errors, [
+        "key",
+        "name",
+      ]));
+    if (!flag) return listPage(c, { errors, values: values(form) }, 400);
+    return changed(c, flag.key, `Flag ${flag.key} created`);
+  })
+  .get("/flags/:key", async (c) => {
+    const key = keyOf(c);
+    if (!key) return problemPage(c, 404, "No such flag", "There is no flag with that key.");
+    try {
+      return await flagPage(c, key);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === "not_found") return problemPage(c, 404, "No such flag", error.message);
+      throw error;
+    }
+  })
+  .post(
+    "/flags/:key/state",
+    flagAction("state", async (c, key, form, errors) => {
+      const enabled = text(form, "enabled") === "on";
+      const change = await attempt(() => updateFeatureFlag(c.get("database")(), key, { enabled }, c.get("actorId")), errors, []);
+      return change ? changed(c, key, enabled ? `${key} is on` : `${key} is off`, change.warnings) : {};
+    }),
+  )
+  .post(
+    "/flags/:key/percentage",
+    flagAction("percentage", async (c, key, form, errors) => {
+      const patch = validate(FlagPatchBody, { rolloutPercentage: number(form, "rolloutPercentage") ?? "" }, errors);
+      const change = patch && (await attempt(() => updateFeatureFlag(c.get("database")(), key, patch, c.get("actorId")), errors, ["rolloutPercentage"]));
+      return change ? changed(c, key, `${key} is at ${change.flag.rolloutPercentage} %`, change.warnings) : {};
+    }),
+  )
+  .post(
+    "/flags/:key/details",
+    flagAction("details", async (c, key, form, errors) => {
+      const metadata = jsonObject(text(form, "metadata"), "metadata", errors) ?? (text(form, "metadata").trim() === "" ? {} : undefined);
+      const orNull = (name: string) => (text(form, name).trim() === "" ? null : text(form, name));
+      const patch = validate(
+        FlagPatchBody,
+        { name: text(form, "name"), description: orNull("description"), owner: orNull("owner"), removeBy: orNull("removeBy"), ...(metadata && { metadata }) },
+        errors,
+      );
+      if (!patch || hasErrors(errors)) return {};
+      const change = await attempt(() => updateFeatureFlag(c.get("database")(), key, patch, c.get("actorId")), errors, [
+        "name",
+        "description",
+        "owner",
+        "removeBy",
+        "metadata",
+      ]);
+      return change ? changed(c, key, "Details saved", change.warnings) : {};
+    }),
+  )
+  .post("/flags/:key/users", whitelistAction("userIds"))
+  .post("/flags/:key/customers", whitelistAction("customerIds"))
+  .post(
+    "/flags/:key/rollout/start",
+    flagAction("rollout", async (c, key, form, errors) => {
+      const rate = number(form, "maxErrorRate");
+      const plan = validate(
+        RolloutBody,
+        {
+          startPercentage: number(form, "startPercentage") ?? "",
+          endPercentage: number(form, "endPercentage") ?? "",
+          durationHours: number(form, "durationHours") ?? "",
+          intervalHours: number(form, "intervalHours") ?? "",
+          ...(rate !== undefined && { maxErrorRate: typeof rate === "number" ? rate / 100 : rate }),
+        },
+        errors,
+      );
+      if (!plan) return {};
+      if (text(form, "intent") === "preview") return { preview: plan };
+      const flag = await attempt(() => gradualRollout(c.get("database")(), key, plan, c.get("actorId")), errors, ["intervalHours"]);
+      return flag ? changed(c, key, `Gradual rollout started at ${flag.rolloutPercentage} %`) : {};
+    }),
+  )
+  .post("/flags/:key/rollout/pause", planAction(pauseRollout, "Rollout paused"))
+  .post("/flags/:key/rollout/resume", planAction(resumeRollout, "Rollout resumed"))
+  .post("/flags/:key/rollout/cancel", planAction(cancelRollout, "Rollout cancelled"))
+  .post(
+    "/flags/:key/check",
+    flagAction("check", async (c, key, form, errors) => {
+      const userId = text(form, "userId").trim() || undefined;
+      const customerId = text(form, "customerId").trim() || undefined;
+      const context = validate(CheckBody, { userId, customerId }, errors);
+      if (!context) return {};
+      // An operator's trial is not a user being served: no evaluation is counted.
+      return { check: { evaluation: await checkFeatureFlag(c.get("database")(), key, context), userId, customerId } };
+    }),
+  )
+  .post(
+    "/flags/:key/delete",
+    flagAction("delete", async (c, key, form, errors) => {
+      if (text(form, "confirm").trim() !== key) {
+        errors.fields.confirm = `Type ${key} exactly to delete it`;
+        return {};
+      }
+      const done = await attempt(() => deleteFeatureFlag(c.get("database")(), key, c.get("actorId")).then(() => true), errors, []);
+      return done ? doneRedirect(c, "/admin/flags", [{ tone: "info", text: `Flag ${key} deleted` }]) : {};
+    }),
+  );
+
+function whitelistAction(list: "userIds" | "customerIds") {
+  return flagAction(list, async (c, key, form, errors) => {
+    const ids = idList(text(form, "ids"));
+    const operation = text(form, "operation") === "remove" ? "remove" : "add";
+    const invalid = ids.filter((id) => !Id.safeParse(id).success);
+    if (ids.length === 0) errors.fields.ids = "Give at least one id";
+    else if (invalid.length > 0)
+      errors.fields.ids = `Not uuids: ${invalid.slice(0, 5).join(", ")}${invalid.length > 5 ? ` and ${invalid.length - 5} more` : ""}`;
+    else if (ids.length > MAX_WHITELIST) errors.fields.ids = `At most ${MAX_WHITELIST} ids at once`;
+    if (hasErrors(errors)) return {};
+    const change = await attempt(() => changeWhitelist(c.get("database")(), key, list, operation, ids, c.get("actorId")), errors, []);
+    const noun = list === "userIds" ? "user" : "customer";
+    return change ? changed(c, key, `${operation === "add" ? "Added to" : "Removed from"} the ${noun} whitelist`, change.warnings) : {};
+  });
+}
+
+function planAction(change: typeof pauseRollout, message: string) {
+  return flagAction("rollout", async (c, key, _form, errors) => {
+    const flag = await attempt(() => change(c.get("database")(), key, c.get("actorId")), errors, []);
+    return flag ? changed(c, key, message) : {};
+  });
+}

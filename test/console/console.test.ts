@@ -1,0 +1,471 @@
+// The operator console through the Worker, as a browser uses it: who may sign in and how,
+// what a forged, expired or cross-site request gets (refused, nothing written), and that
+// every action lands through the admin API's domain functions: same validation, same audit.
+import fc from "fast-check";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config.ts";
+import { actorIdForEmail } from "../../src/console/identity.ts";
+import { encodeSession, sessionKey } from "../../src/console/session.ts";
+import { ACTOR, ADMIN_TOKEN, ADMIN_TOKENS } from "../support/admin.ts";
+import { consoleBrowser, textOf } from "../support/console.ts";
+import { databaseFault, emptyTables, freshDatabase, harness, sql } from "../support/harness.ts";
+
+let databaseUrl: string;
+const auditRows = () =>
+  sql<{ actor_id: string | null; action: string; entity_key: string }>(databaseUrl, "SELECT actor_id, action, entity_key FROM audit_log ORDER BY seq");
+const flag = async (key: string) => (await sql<Record<string, any>>(databaseUrl, "SELECT * FROM feature_flags WHERE key = $1", [key]))[0];
+const ACCESS = { ACCESS_TEAM_DOMAIN: harness.HARNESS_VENDORS_URL, ACCESS_AUD: "test-console-aud" };
+
+async function accessToken(claims: { email: string; aud?: string; iss?: string; expiresInSeconds?: number }): Promise<string> {
+  const response = await fetch(`${harness.HARNESS_VENDORS_URL}/__access/token`, {
+    method: "POST",
+    body: JSON.stringify({ aud: ACCESS.ACCESS_AUD, ...claims }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A session cookie signed with the real key, with the times a test wants. */
+async function craftedSession(times: { auth: number; exp: number }): Promise<string> {
+  const key = await sessionKey({ console: { sessionKey: undefined }, adminTokens: ADMIN_TOKENS } as Config)!;
+  return encodeSession(key, { sub: ACTOR, name: "crafted", via: "token", sid: "crafted-session", ...times });
+}
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+});
+beforeEach(async () => {
+  await emptyTables(databaseUrl);
+  await sql(databaseUrl, "INSERT INTO feature_flags (key, name, enabled, rollout_percentage) VALUES ('portal_ai_chat', 'AI chat', true, 0)");
+});
+
+describe("signing in", () => {
+  it("sends every console page without a session to the sign-in page, and remembers where it was going", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    for (const path of ["/admin", "/admin/flags", "/admin/flags/portal_ai_chat", "/admin/maintenance", "/admin/incidents", "/admin/health", "/admin/audit"]) {
+      const page = await browser.get(path);
+      expect(page.status, path).toBe(303);
+      expect(page.location).toBe(`/admin/sign-in?next=${encodeURIComponent(path)}`);
+    }
+    const signIn = await browser.get("/admin/sign-in?next=/admin/maintenance");
+    expect(signIn.status).toBe(200);
+    expect(signIn.html).toContain('name="next" value="/admin/maintenance"');
+    // Never an address outside the console.
+    expect((await browser.get("/admin/sign-in?next=https://evil.example/")).html).toContain('name="next" value="/admin/flags"');
+  });
+
+  it("refuses a wrong token with 401 and no session, and never shows what was typed", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    const page = await browser.post("/admin/sign-in", { token: "guess-1234" });
+    expect(page.status).toBe(401);
+    expect(textOf(page.html)).toContain("That is not an admin token");
+    expect(page.html).not.toContain("guess-1234");
+    expect(browser.jar.size).toBe(0);
+  });
+
+  it("over HTTPS, gives a __Host- session cookie: HttpOnly, Secure, SameSite=Strict, short-lived; the token appears nowhere", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { origin: "https://status.example.com" });
+    const page = await browser.post("/admin/sign-in", { token: ADMIN_TOKEN, next: "/admin/incidents" });
+    expect(page.status).toBe(303);
+    expect(page.location).toBe("/admin/incidents");
+    const cookie = page.headers.getSetCookie().find((c) => c.startsWith("__Host-phs_console="))!;
+    expect(cookie).toMatch(/; Max-Age=3600/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).not.toContain(ADMIN_TOKEN);
+    const flags = await browser.get("/admin/flags");
+    expect(flags.status).toBe(200);
+    expect(flags.html).not.toContain(ADMIN_TOKEN);
+    expect(flags.headers.get("cache-control")).toBe("no-store, private");
+    expect(flags.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("signs out: the cookie is cleared and the next page asks to sign in", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    expect((await browser.post("/admin/sign-out")).location).toBe("/admin/sign-in");
+    expect((await browser.get("/admin/flags")).status).toBe(303);
+  });
+
+  it("renews a session in use once half its time is gone, never past 12 hours from signing in", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const browser = consoleBrowser(() => databaseUrl);
+    browser.jar.set("phs_console", await craftedSession({ auth: now - 1000, exp: now + 600 }));
+    const renewed = await browser.get("/admin/flags");
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers.getSetCookie().find((c) => c.startsWith("phs_console="))).toMatch(/Max-Age=3600/);
+    const old = consoleBrowser(() => databaseUrl);
+    old.jar.set("phs_console", await craftedSession({ auth: now - 12 * 3600 - 5, exp: now + 600 }));
+    expect((await old.get("/admin/flags")).status).toBe(303);
+  });
+});
+
+describe("refused, and nothing written", () => {
+  const setPercentage = (browser: ReturnType<typeof consoleBrowser>, headers?: Record<string, string>, form: Record<string, string> = {}) =>
+    browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "25", ...form }, headers);
+
+  it("a forged session (its payload changed, its signature kept)", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const [body, signature] = browser.jar.get("phs_console")!.split(".");
+    const payload = JSON.parse(atob(body!.replace(/-/g, "+").replace(/_/g, "/")));
+    const forged = btoa(JSON.stringify({ ...payload, sub: "00000000-0000-4000-8000-00000000dead" }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
+    browser.jar.set("phs_console", `${forged}.${signature}`);
+    expect((await setPercentage(browser)).status).toBe(401);
+    expect((await browser.get("/admin/flags")).status).toBe(303);
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+    expect(await auditRows()).toEqual([]);
+  });
+
+  it("an expired session", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const browser = consoleBrowser(() => databaseUrl);
+    browser.jar.set("phs_console", await craftedSession({ auth: now - 4000, exp: now - 1 }));
+    const page = await setPercentage(browser);
+    expect(page.status).toBe(401);
+    expect(textOf(page.html)).toContain("Your session has ended");
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+
+  it("a session signed by another deployment's key (ADMIN_TOKENS rotated)", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const rotated = consoleBrowser(() => databaseUrl, { env: { ADMIN_TOKENS: `${ACTOR}=a-new-token-after-rotation` } });
+    rotated.jar.set("phs_console", browser.jar.get("phs_console")!);
+    expect((await rotated.get("/admin/flags")).status).toBe(303);
+  });
+
+  it.each([
+    ["Sec-Fetch-Site: cross-site", { "sec-fetch-site": "cross-site" }],
+    ["Sec-Fetch-Site: same-site (a sibling subdomain)", { "sec-fetch-site": "same-site" }],
+    ["an Origin of another site", { "sec-fetch-site": "", origin: "https://evil.example" }],
+  ])("a cross-site form post (%s), even with a valid session and form token", async (_name, headers) => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const page = await setPercentage(browser, headers);
+    expect(page.status).toBe(403);
+    expect(textOf(page.html)).toContain("sent from another site");
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+    expect(await auditRows()).toEqual([]);
+  });
+
+  it("a post without the form token, or with another session's", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const other = consoleBrowser(() => databaseUrl);
+    await other.signIn();
+    expect((await setPercentage(browser, {}, { _csrf: "" })).status).toBe(403);
+    expect((await setPercentage(browser, {}, { _csrf: other.formToken })).status).toBe(403);
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+
+  it("the one-click developer sign-in anywhere but a loopback host", async () => {
+    const env = { CONSOLE_DEV_ACTOR: "00000000-0000-4000-8000-000000000001" };
+    const remote = consoleBrowser(() => databaseUrl, { env });
+    expect((await remote.get("/admin/sign-in")).html).not.toContain("local developer");
+    expect((await remote.post("/admin/sign-in/developer")).status).toBe(403);
+    expect(remote.jar.size).toBe(0);
+    const local = consoleBrowser(() => databaseUrl, { env, origin: "http://127.0.0.1:8787" });
+    expect((await local.get("/admin/sign-in")).html).toContain("Sign in as the local developer");
+    expect((await local.post("/admin/sign-in/developer")).status).toBe(303);
+    expect((await local.get("/admin/flags")).status).toBe(200);
+  });
+});
+
+describe("behind Cloudflare Access", () => {
+  const access = (token: string) => ({ "cf-access-jwt-assertion": token });
+
+  it("signs in the assertion's email, records changes under its actor and names it in the audit log", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { env: ACCESS });
+    const token = await accessToken({ email: "Ops@Example.com" });
+    const page = await browser.get("/admin/flags", access(token));
+    expect(page.status).toBe(200);
+    expect(textOf(page.html)).toContain("Signed in as ops@example.com (Cloudflare Access)");
+    const changed = await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "25" }, access(token));
+    expect(changed.status).toBe(303);
+    const actor = await actorIdForEmail("ops@example.com");
+    expect(await auditRows()).toEqual([{ actor_id: actor, action: "flag.update", entity_key: "portal_ai_chat" }]);
+    expect(await sql(databaseUrl, "SELECT id, name FROM console_actors")).toEqual([{ id: actor, name: "ops@example.com" }]);
+    const audit = await browser.get("/admin/audit?actor=ops%40example.com", access(token));
+    expect(textOf(audit.html)).toMatch(/ops@example\.com flag\.update flag portal_ai_chat rolloutPercentage: 0 → 25/);
+  });
+
+  it.each([
+    ["another application's audience", { email: "ops@example.com", aud: "another-app" }],
+    ["another team's issuer", { email: "ops@example.com", iss: "https://other-team.cloudflareaccess.com" }],
+    ["an expired assertion", { email: "ops@example.com", expiresInSeconds: -120 }],
+  ])("refuses %s with 403, and writes nothing", async (_name, claims) => {
+    const browser = consoleBrowser(() => databaseUrl, { env: ACCESS });
+    const good = await browser.get("/admin/flags", access(await accessToken({ email: "ops@example.com" })));
+    expect(good.status).toBe(200);
+    const bad = await accessToken(claims);
+    const page = await browser.get("/admin/flags", access(bad));
+    expect(page.status).toBe(403);
+    expect(page.html).not.toContain(bad);
+    expect((await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "25" }, access(bad))).status).toBe(403);
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+
+  it("refuses an assertion whose signature does not match", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { env: ACCESS });
+    const token = await accessToken({ email: "ops@example.com" });
+    const [header, payload] = token.split(".");
+    const other = await accessToken({ email: "admin@example.com" });
+    expect((await browser.get("/admin/flags", access(`${header}.${other.split(".")[1]}.${token.split(".")[2]}`))).status).toBe(403);
+    expect((await browser.get("/admin/flags", access(`${header}.${payload}.AAAA`))).status).toBe(403);
+    expect((await browser.get("/admin/flags", access("not-a-jwt"))).status).toBe(403);
+  });
+});
+
+describe("changes through the admin API's rules", () => {
+  it("sets a flag's percentage and back, each audited under the signed-in actor, with the result said on the next page", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const set = await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "25" });
+    expect(set.status).toBe(303);
+    expect(set.location).toBe("/admin/flags/portal_ai_chat");
+    expect(textOf((await browser.get(set.location!)).html)).toContain("portal_ai_chat is at 25 %");
+    await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "0" });
+    expect(await auditRows()).toEqual([
+      { actor_id: ACTOR, action: "flag.update", entity_key: "portal_ai_chat" },
+      { actor_id: ACTOR, action: "flag.update", entity_key: "portal_ai_chat" },
+    ]);
+    const history = textOf((await browser.get("/admin/flags/portal_ai_chat")).html);
+    expect(history).toContain("rolloutPercentage: 0 → 25");
+    expect(history).toContain("rolloutPercentage: 25 → 0");
+  });
+
+  it("shows the API's validation next to the field, with 400, and changes nothing", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const page = await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "150" });
+    expect(page.status).toBe(400);
+    expect(page.html).toMatch(/id="percentage"[^>]*aria-invalid="true"/);
+    expect(page.html).toMatch(/<span class="error" id="percentage-error">Too big: expected number to be &lt;=100<\/span>/);
+    expect(page.html).toContain('value="150"');
+    const created = await browser.post("/admin/flags", { key: "portal_ai_chat", name: "Again", rolloutPercentage: "0" });
+    expect(created.status).toBe(400);
+    expect(textOf(created.html)).toContain("A feature flag with key 'portal_ai_chat' already exists");
+    const badKey = await browser.post("/admin/flags", { key: "Bad Key", name: "x" });
+    expect(badKey.html).toMatch(/id="key-error">must be snake_case/);
+    expect(await auditRows()).toEqual([]);
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+
+  it("creates and deletes a flag, the deletion only with the key typed", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    expect((await browser.post("/admin/flags", { key: "portal_new_inbox", name: "New inbox", rolloutPercentage: "10" })).location).toBe(
+      "/admin/flags/portal_new_inbox",
+    );
+    expect(await flag("portal_new_inbox")).toMatchObject({ enabled: false, rollout_percentage: 10, created_by: ACTOR });
+    const wrong = await browser.post("/admin/flags/portal_new_inbox/delete", { confirm: "portal_new" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain("Type portal_new_inbox exactly to delete it");
+    expect((await browser.post("/admin/flags/portal_new_inbox/delete", { confirm: "portal_new_inbox" })).location).toBe("/admin/flags");
+    expect(await flag("portal_new_inbox")).toBeUndefined();
+    expect((await auditRows()).map((r) => r.action)).toEqual(["flag.create", "flag.delete"]);
+  });
+
+  it("adds many whitelisted ids at once in one audited change, and refuses a paste with anything that is not a uuid", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const ids = ["6f1c2a8e-1111-4a2b-9c3d-000000000001", "6F1C2A8E-1111-4A2B-9C3D-000000000002", "6f1c2a8e-1111-4a2b-9c3d-000000000001"];
+    const bad = await browser.post("/admin/flags/portal_ai_chat/users", { ids: `${ids.join("\n")}\nnot-an-id`, operation: "add" });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain("Not uuids: not-an-id");
+    expect((await flag("portal_ai_chat"))!.user_ids).toEqual([]);
+    const added = await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids.join(", "), operation: "add" });
+    expect(added.status).toBe(303);
+    expect((await flag("portal_ai_chat"))!.user_ids).toEqual(["6f1c2a8e-1111-4a2b-9c3d-000000000001", "6f1c2a8e-1111-4a2b-9c3d-000000000002"]);
+    const again = await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids[0]!, operation: "add" });
+    expect(textOf((await browser.get(again.location!)).html)).toContain("The id was already on the list; nothing changed");
+    await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids[1]!, operation: "remove" });
+    expect((await flag("portal_ai_chat"))!.user_ids).toEqual(["6f1c2a8e-1111-4a2b-9c3d-000000000001"]);
+    expect((await auditRows()).map((r) => r.action)).toEqual(["flag.user.add", "flag.user.remove"]);
+  });
+
+  it("previews a gradual rollout without starting it, then starts, pauses, resumes and cancels it", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const plan = { startPercentage: "0", endPercentage: "100", durationHours: "96", intervalHours: "24" };
+    const preview = await browser.post("/admin/flags/portal_ai_chat/rollout/start", { ...plan, intent: "preview" });
+    expect(preview.status).toBe(200);
+    expect(textOf(preview.html)).toMatch(/The plan, if started now: 5 percentages.*0 .*0 %.*1 .*25 %.*2 .*50 %.*3 .*75 %.*4 .*100 %/);
+    expect(await sql(databaseUrl, "SELECT 1 FROM flag_rollouts")).toEqual([]);
+    expect((await browser.post("/admin/flags/portal_ai_chat/rollout/start", { ...plan, intent: "start" })).status).toBe(303);
+    expect(textOf((await browser.get("/admin/flags/portal_ai_chat")).html)).toMatch(/active from 0 % to 100 % over 96 h.*Step 0 of 4: 0 %\. Next: 25 % at/);
+    await browser.post("/admin/flags/portal_ai_chat/rollout/pause");
+    expect((await sql<{ status: string }>(databaseUrl, "SELECT status FROM flag_rollouts"))[0]!.status).toBe("paused");
+    const pausedAgain = await browser.post("/admin/flags/portal_ai_chat/rollout/pause");
+    expect(pausedAgain.status).toBe(400);
+    expect(textOf(pausedAgain.html)).toContain("The rollout of 'portal_ai_chat' is already paused");
+    await browser.post("/admin/flags/portal_ai_chat/rollout/resume");
+    await browser.post("/admin/flags/portal_ai_chat/rollout/cancel");
+    expect((await auditRows()).map((r) => r.action)).toEqual(["rollout.start", "rollout.pause", "rollout.resume", "rollout.cancel"]);
+  });
+
+  it("tries an evaluation and says why, without counting it as a user served", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const page = await browser.post("/admin/flags/portal_ai_chat/check", { userId: "6f1c2a8e-1111-4a2b-9c3d-000000000001", customerId: "" });
+    expect(page.status).toBe(200);
+    expect(textOf(page.html)).toMatch(/Off — reason: rollout, bucket \d+ \(on below 0\)/);
+    expect(await sql(databaseUrl, "SELECT 1 FROM flag_signal_hours")).toEqual([]);
+  });
+
+  it("schedules a window only after showing the spec's short-notice warning, and allows only its legal moves", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const start = new Date(Date.now() + 3 * 3_600_000);
+    const local = (d: Date) => d.toISOString().slice(0, 16);
+    const form = {
+      title: "Database upgrade",
+      scheduledStart: local(start),
+      scheduledEnd: local(new Date(start.getTime() + 2 * 3_600_000)),
+      components: ["database", "api"],
+    };
+    const warned = await browser.post("/admin/maintenance", { ...form, intent: "schedule" });
+    expect(warned.status).toBe(200);
+    expect(textOf(warned.html)).toMatch(/Check before scheduling: Less than 48 hours' notice \(\d h\)/);
+    expect(await sql(databaseUrl, "SELECT 1 FROM maintenance_windows")).toEqual([]);
+    const scheduled = await browser.post("/admin/maintenance", { ...form, intent: "confirm" });
+    expect(scheduled.status).toBe(303);
+    const id = scheduled.location!.split("/").pop()!;
+    expect(await sql(databaseUrl, "SELECT status, components FROM maintenance_windows")).toEqual([{ status: "scheduled", components: ["database", "api"] }]);
+    const page = textOf((await browser.get(`/admin/maintenance/${id}`)).html);
+    expect(page).toContain("Affected: API, Database");
+    expect(page).toContain("Less than 48 hours' notice");
+    const illegal = await browser.post(`/admin/maintenance/${id}/complete`);
+    expect(illegal.status).toBe(409);
+    expect(textOf(illegal.html)).toContain("Cannot complete a maintenance window that is scheduled");
+    await browser.post(`/admin/maintenance/${id}/start`);
+    const status = await browser.get("/api/portal/status");
+    expect(JSON.parse(status.html).data.maintenanceMode).toBe(true);
+    expect((await auditRows()).map((r) => r.action)).toEqual(["maintenance.create", "maintenance.start"]);
+  });
+
+  it("opens an incident, posts identified and monitoring updates and resolves it, as /api/portal/status shows", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const opened = await browser.post("/admin/incidents", {
+      component: "stripe",
+      status: "partial_outage",
+      phase: "investigating",
+      message: "Card payments fail",
+    });
+    expect(opened.status).toBe(303);
+    const id = opened.location!.split("/").pop()!;
+    const status = async () => JSON.parse((await browser.get("/api/portal/status")).html).data;
+    expect((await status()).knownIssues).toMatchObject([{ component: "stripe", status: "partial_outage" }]);
+    await browser.post(`/admin/incidents/${id}/update`, { phase: "identified", status: "partial_outage", message: "A bad deploy at the gateway" });
+    await browser.post(`/admin/incidents/${id}/update`, { phase: "monitoring", status: "degraded", message: "Fix deployed; watching" });
+    const empty = await browser.post(`/admin/incidents/${id}/update`, { phase: "monitoring", message: "   " });
+    expect(empty.status).toBe(400);
+    expect(empty.html).toMatch(/id="u-message-error"/);
+    expect((await browser.post(`/admin/incidents/${id}/resolve`, { message: "Payments work again" })).status).toBe(303);
+    const timeline = textOf((await browser.get(`/admin/incidents/${id}`)).html);
+    expect(timeline).toMatch(
+      /Resolved — Payments work again.*Monitoring — Fix deployed; watching.*Identified — A bad deploy at the gateway.*Investigating — Card payments fail/,
+    );
+    expect((await status()).knownIssues).toEqual([]);
+    expect((await auditRows()).map((r) => r.action)).toEqual(["incident.open", "incident.update", "incident.update", "incident.resolve"]);
+  });
+
+  it("filters the audit log, and says which filter is wrong", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "5" });
+    expect(textOf((await browser.get("/admin/audit?entity=flag")).html)).toContain("flag.update");
+    expect(textOf((await browser.get("/admin/audit?entity=maintenance")).html)).toContain("No changes recorded");
+    expect(textOf((await browser.get(`/admin/audit?actor=${ACTOR}`)).html)).toContain("flag.update");
+    const bad = await browser.get("/admin/audit?from=yesterday&actor=someone");
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('id="a-from-error">Not a date and time');
+    expect(bad.html).toContain('id="a-actor-error">An actor id (uuid) or an email');
+  });
+
+  it("shows a page, not a stack, when the database is unreachable: 503 with Retry-After, nothing half-written", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await databaseFault(databaseUrl, { refuse: true });
+    try {
+      const page = await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "30" });
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toBe("30");
+      expect(textOf(page.html)).toContain("The database is unavailable; try again shortly. Nothing was changed.");
+    } finally {
+      await databaseFault(databaseUrl, null);
+    }
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+});
+
+describe("generated hostile forms", () => {
+  it("never get a 5xx, on any console form", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const paths = [
+      "/admin/flags",
+      "/admin/flags/portal_ai_chat/state",
+      "/admin/flags/portal_ai_chat/percentage",
+      "/admin/flags/portal_ai_chat/details",
+      "/admin/flags/portal_ai_chat/users",
+      "/admin/flags/portal_ai_chat/customers",
+      "/admin/flags/portal_ai_chat/rollout/start",
+      "/admin/flags/portal_ai_chat/check",
+      "/admin/flags/portal_ai_chat/delete",
+      "/admin/flags/NOT_A_KEY/percentage",
+      "/admin/maintenance",
+      "/admin/maintenance/not-a-uuid/start",
+      "/admin/incidents",
+      "/admin/incidents/6f1c2a8e-1111-4a2b-9c3d-000000000001/update",
+    ];
+    const fields = [
+      "key",
+      "name",
+      "description",
+      "rolloutPercentage",
+      "enabled",
+      "ids",
+      "operation",
+      "startPercentage",
+      "endPercentage",
+      "durationHours",
+      "intervalHours",
+      "maxErrorRate",
+      "intent",
+      "userId",
+      "customerId",
+      "confirm",
+      "title",
+      "scheduledStart",
+      "scheduledEnd",
+      "components",
+      "expectedDurationMinutes",
+      "component",
+      "status",
+      "phase",
+      "message",
+      "metadata",
+      "owner",
+      "removeBy",
+    ];
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer().map(String),
+      fc.constantFrom("", "0", "100", "-1", "1e309", "NaN", "{}", "[]", "null", "2026-13-40T25:61", "\u0000", "x".repeat(3000)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 6 }), async (path, form) => {
+        const page = await browser.post(path, form);
+        expect(page.status, `${path} ${JSON.stringify(form)}`).toBeLessThan(500);
+      }),
+      { numRuns: (Number((harness as unknown as { PROPERTY_RUNS?: string }).PROPERTY_RUNS) || 25) * 2 },
+    );
+  });
+});
