@@ -35,7 +35,7 @@ export const AuditTable: FC<{ entries: AuditEntry[]; actorNames: Map<string, str
   entries.length === 0 ? (
     <p class="muted">No changes recorded.</p>
   ) : (
-    <div class="scroll">
+    <div class="scroll" tabindex={0}>
       <table>
         <caption class="muted" style="text-align:left">
           {caption}

@@ -59,7 +59,7 @@ export const FlagListPage: FC<{ user: ConsoleUser; model: FlagListModel; notices
       <p class="muted">
         {flags.length} of {limit} flags in use.
       </p>
-      <div class="scroll">
+      <div class="scroll" tabindex={0}>
         <table>
           <caption class="muted" style="text-align:left">
             Every flag, by key
@@ -431,7 +431,7 @@ const StepPreview: FC<{ plan: NonNullable<FlagPageModel["preview"]>; now: Date }
   const steps = totalSteps(plan);
   const shown = Math.min(steps, 50);
   return (
-    <div class="scroll" role="status">
+    <div class="scroll" role="status" tabindex={0}>
       <table>
         <caption style="text-align:left">
           The plan, if started now: {steps + 1} percentages{steps > shown ? ` (the first ${shown + 1} shown)` : ""}

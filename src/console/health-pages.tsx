@@ -76,7 +76,7 @@ export const HealthPage: FC<{ user: ConsoleUser; overview: HealthOverview; now: 
   const latest = new Map(overview.latest.map((p) => [p.component, p]));
   return (
     <Shell title="Health" user={user} section="health" notices={notices}>
-      <div class="scroll">
+      <div class="scroll" tabindex={0}>
         <table>
           <caption class="muted" style="text-align:left">
             The latest probe of each component
@@ -134,7 +134,7 @@ export const HealthPage: FC<{ user: ConsoleUser; overview: HealthOverview; now: 
         ))}
       </div>
       <h2>Alert rules</h2>
-      <div class="scroll">
+      <div class="scroll" tabindex={0}>
         <table>
           <thead>
             <tr>
@@ -163,7 +163,7 @@ export const HealthPage: FC<{ user: ConsoleUser; overview: HealthOverview; now: 
       {overview.notifications.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="scroll">
+        <div class="scroll" tabindex={0}>
           <table>
             <thead>
               <tr>
