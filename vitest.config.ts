@@ -4,6 +4,7 @@ import type { Plugin } from "vite";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 const SIXTH_COMPONENT_TEST = "test/components/sixth-component.test.ts";
+const CONSOLE_JOURNEYS = "test/outside/console-in-chromium.test.ts";
 
 /** A project that runs inside workerd, against the real chain started by the global setup. */
 function workersProject(name: string, test: { include: string[]; exclude?: string[] }, plugins: Plugin[] = []): TestProjectInlineConfiguration {
@@ -87,9 +88,22 @@ export default defineConfig({
         test: {
           name: "outside",
           include: ["test/outside/**/*.test.ts"],
+          exclude: [CONSOLE_JOURNEYS],
           globalSetup: ["./test/outside/setup.ts"],
           environment: "node",
           fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The operator console's journeys change flags, windows and incidents that the other
+        // outside clients read, so they get an `npm run dev` of their own.
+        test: {
+          name: "outside-console",
+          include: [CONSOLE_JOURNEYS],
+          globalSetup: ["./test/outside/setup.ts"],
+          environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

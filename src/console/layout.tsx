@@ -3,6 +3,7 @@
 // their errors beside them, the form token, notices carried across a redirect.
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
@@ -65,7 +66,7 @@ export const Shell: FC<{ title: string; user?: ConsoleUser; section?: Section; n
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="robots" content="noindex" />
       <title>{`${title} · Console`}</title>
-      <style>{STYLE}</style>
+      <style>{raw(STYLE)}</style>
     </head>
     <body>
       <a class="skip" href="#main">

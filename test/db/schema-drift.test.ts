@@ -40,6 +40,7 @@ describe("schema.sql and the migrations", () => {
       "alert_rules",
       "alert_state",
       "audit_log",
+      "console_actors",
       "feature_flags",
       "flag_adoption_days",
       "flag_rollouts",

@@ -20,13 +20,14 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
   /** axe-core on the page as it is now; every console page gets this at least once. */
   async function accessible(p: Page = page) {
     await p.addScriptTag({ content: AXE });
-    const result = await p.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run());
-    expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), p.url()).toEqual([]);
-    checked.add(
-      new URL(p.url()).pathname
-        .replace(/\/[0-9a-f-]{36}$/, "/:id")
-        .replace(/^\/admin\/flags\/[a-z0-9_]+$/, "/admin/flags/:key"),
+    const result = await p.evaluate(() =>
+      (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(),
     );
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+      p.url(),
+    ).toEqual([]);
+    checked.add(new URL(p.url()).pathname.replace(/\/[0-9a-f-]{36}$/, "/:id").replace(/^\/admin\/flags\/[a-z0-9_]+$/, "/admin/flags/:key"));
   }
 
   const ofrep = async (key: string, userId: string) => {
@@ -107,7 +108,9 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
     await page.getByRole("button", { name: "Pause rollout" }).click();
     await expect(page.getByRole("status").first().textContent()).resolves.toContain("Rollout paused");
     await expect(page.getByRole("button", { name: "Resume rollout" }).isVisible()).resolves.toBe(true);
-    const flags = ((await (await fetch(`${base}/api/admin/flags/portal_dark_mode`, { headers: { authorization: "Bearer dev-admin-token" } })).json()) as { data: any }).data;
+    const flags = (
+      (await (await fetch(`${base}/api/admin/flags/portal_dark_mode`, { headers: { authorization: "Bearer dev-admin-token" } })).json()) as { data: any }
+    ).data;
     expect(flags.rollout).toMatchObject({ status: "paused", startPercentage: 10, endPercentage: 100 });
     expect(flags.rolloutPercentage).toBe(10);
   });
@@ -161,7 +164,9 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
     await page.getByLabel("Resolution").fill("The carrier fixed the route");
     await page.getByRole("button", { name: "Resolve incident" }).click();
     const timeline = await page.getByRole("region", { name: "Timeline, as the status page shows it" }).textContent();
-    expect(timeline).toMatch(/Resolved — The carrier fixed the route.*Monitoring — Messages flow again.*Identified — A carrier outage.*Investigating — Text messages are delayed/s);
+    expect(timeline).toMatch(
+      /Resolved — The carrier fixed the route.*Monitoring — Messages flow again.*Identified — A carrier outage.*Investigating — Text messages are delayed/s,
+    );
     expect(((await publicStatus()).knownIssues as { component: string }[]).map((i) => i.component)).not.toContain("twilio");
     expect(await statusPageText()).toMatch(/Past incidents.*Resolved — The carrier fixed the route/s);
   });
@@ -178,17 +183,34 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
     for (const path of ["/admin/flags", "/admin/flags/portal_ai_chat", "/admin/maintenance", "/admin/incidents", "/admin/health", "/admin/audit"]) {
       await phone.goto(`${base}${path}`);
       await accessible(phone);
-      expect(await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      expect(
+        await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth),
+        path,
+      ).toBeLessThanOrEqual(390);
     }
     await dark.close();
-    for (const path of ["/admin/sign-in", "/admin/flags", "/admin/flags/:key", "/admin/maintenance", "/admin/maintenance/:id", "/admin/incidents", "/admin/incidents/:id", "/admin/health", "/admin/audit"]) {
+    for (const path of [
+      "/admin/sign-in",
+      "/admin/flags",
+      "/admin/flags/:key",
+      "/admin/maintenance",
+      "/admin/maintenance/:id",
+      "/admin/incidents",
+      "/admin/incidents/:id",
+      "/admin/health",
+      "/admin/audit",
+    ]) {
       expect(checked.has(path), `axe-core ran on ${path}`).toBe(true);
     }
   });
 
   it("signs in through Cloudflare Access (the dev server's fake team) and refuses another application's assertion", async () => {
     const mint = async (aud: string) =>
-      ((await (await fetch(`${vendorsUrl}/__access/token`, { method: "POST", body: JSON.stringify({ email: "oncall@example.com", aud }) })).json()) as { token: string }).token;
+      (
+        (await (await fetch(`${vendorsUrl}/__access/token`, { method: "POST", body: JSON.stringify({ email: "oncall@example.com", aud }) })).json()) as {
+          token: string;
+        }
+      ).token;
     const viaAccess = await browser.newContext({ extraHTTPHeaders: { "cf-access-jwt-assertion": await mint("local-dev-access-aud") } });
     const accessPage = await viaAccess.newPage();
     await accessPage.goto(`${base}/admin/flags`);
