@@ -18,9 +18,14 @@ export interface AccessIdentity {
 /** Why an assertion was refused: said to the person, never with the token. */
 export class AccessRefused extends Error {}
 
+/** The team's keys could not be had: a fault on the way, not the person's (503). */
+export class AccessUnavailable extends Error {}
+
 const JWKS_TTL_MS = 10 * 60_000;
 /** An unknown key id refetches the keys (Access rotates them), at most this often. */
 const REFETCH_MIN_MS = 30_000;
+/** After a failed fetch, the next try waits this long (the last good keys serve meanwhile). */
+const FAILURE_BACKOFF_MS = 30_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
 interface KeySet {
@@ -29,21 +34,48 @@ interface KeySet {
   fetchedAt: number;
 }
 let cached: KeySet | undefined;
+let failedAt: { url: string; at: number } | undefined;
+let inFlight: { url: string; keys: Promise<HonoJsonWebKey[]> } | undefined;
 
 async function fetchKeys(url: string, fetcher: typeof fetch, now: number): Promise<HonoJsonWebKey[]> {
-  const response = await fetcher(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "manual" });
-  if (!response.ok) throw new AccessRefused(`the team's signing keys could not be fetched (${response.status})`);
-  const body = (await response.json()) as { keys?: unknown };
-  if (!Array.isArray(body.keys)) throw new AccessRefused("the team's signing keys are not a JWKS");
-  cached = { url, keys: body.keys as HonoJsonWebKey[], fetchedAt: now };
-  return cached.keys;
+  try {
+    const response = await fetcher(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "manual" });
+    if (!response.ok) throw new Error(`answered ${response.status}`);
+    const body = (await response.json()) as { keys?: unknown };
+    if (!Array.isArray(body.keys)) throw new Error("not a JWKS");
+    cached = { url, keys: body.keys as HonoJsonWebKey[], fetchedAt: now };
+    failedAt = undefined;
+    return cached.keys;
+  } catch (error) {
+    failedAt = { url, at: now };
+    throw new AccessUnavailable(`the team's signing keys could not be fetched (${(error as Error).message})`);
+  }
 }
 
+/**
+ * The team's keys: cached for ten minutes, refetched early for a key id not seen yet, one
+ * fetch shared by concurrent requests; when a refetch fails, the last good keys still serve.
+ */
 async function keysFor(url: string, kid: string | undefined, fetcher: typeof fetch, now: number): Promise<HonoJsonWebKey[]> {
-  const fresh = cached?.url === url && now - cached.fetchedAt < JWKS_TTL_MS;
-  const known = cached?.keys.some((k) => k.kid === kid);
-  if (cached && fresh && (known || now - cached.fetchedAt < REFETCH_MIN_MS)) return cached.keys;
-  return fetchKeys(url, fetcher, now);
+  const have = cached?.url === url ? cached : undefined;
+  const fresh = have !== undefined && now - have.fetchedAt < JWKS_TTL_MS;
+  const known = have?.keys.some((k) => k.kid === kid) ?? false;
+  const recentlyFailed = failedAt?.url === url && now - failedAt.at < FAILURE_BACKOFF_MS;
+  if (have && ((fresh && (known || now - have.fetchedAt < REFETCH_MIN_MS)) || recentlyFailed)) return have.keys;
+  if (!have && recentlyFailed) throw new AccessUnavailable("the team's signing keys could not be fetched a moment ago");
+  let pending = inFlight?.url === url ? inFlight.keys : undefined;
+  if (!pending) {
+    pending = fetchKeys(url, fetcher, now).finally(() => {
+      inFlight = undefined;
+    });
+    inFlight = { url, keys: pending };
+  }
+  try {
+    return await pending;
+  } catch (error) {
+    if (have) return have.keys;
+    throw error;
+  }
 }
 
 export async function verifyAccessAssertion(assertion: string, settings: AccessSettings, fetcher: typeof fetch, now = Date.now()): Promise<AccessIdentity> {
@@ -74,4 +106,5 @@ export async function verifyAccessAssertion(assertion: string, settings: AccessS
 /** Forget the cached keys (tests). */
 export function forgetAccessKeys(): void {
   cached = undefined;
+  failedAt = undefined;
 }

@@ -6,6 +6,7 @@ import { readAudit } from "../audit/read-audit.ts";
 import type { AppEnv } from "../env.ts";
 import { actorNames } from "./actors.ts";
 import { AuditPage, type AuditFilter } from "./audit-pages.tsx";
+import { Instant, Text } from "../http/input.ts";
 import { utcInstant } from "./forms.ts";
 import { actorIdForEmail } from "./identity.ts";
 import { html, noErrors, takeFlash } from "./layout.tsx";
@@ -17,12 +18,16 @@ export const consoleAuditRoutes = new Hono<AppEnv>().get("/audit", async (c) => 
   const q = (name: string) => (c.req.query(name) ?? "").trim().slice(0, 320);
   const filter: AuditFilter = { entity: q("entity"), key: q("key"), actor: q("actor"), from: q("from"), to: q("to") };
   const errors = noErrors();
+  // The admin API's own checks: a time it accepts, text Postgres can store.
   const instant = (field: "from" | "to") => {
     if (!filter[field]) return undefined;
-    const at = new Date(utcInstant(filter[field]));
-    if (Number.isNaN(at.getTime())) errors.fields[field] = "Not a date and time";
-    return Number.isNaN(at.getTime()) ? undefined : at;
+    const parsed = Instant.safeParse(utcInstant(filter[field]));
+    if (!parsed.success) errors.fields[field] = "Not a date and time (UTC, 1970–9999)";
+    return parsed.success ? new Date(parsed.data) : undefined;
   };
+  if (filter.entity && !ENTITIES.includes(filter.entity)) errors.fields.entity = `One of ${ENTITIES.join(", ")}`;
+  const key = Text({ max: 200 }).safeParse(filter.key);
+  if (!key.success) errors.fields.key = key.error.issues[0]?.message ?? "Not a key or id";
   let actorId: string | undefined;
   if (filter.actor) {
     if (z.uuid().safeParse(filter.actor).success) actorId = filter.actor.toLowerCase();

@@ -238,6 +238,7 @@ export const FlagPage: FC<{ user: ConsoleUser; model: FlagPageModel; notices: No
         <h2 id="details-h">Details</h2>
         <form method="post" action={action("details")}>
           <FormToken user={user} />
+          <input type="hidden" name="version" value={sentValue("details", "version", flag.updatedAt)} />
           <FormErrorList errors={errorsOf("details")} />
           <Field id="d-name" label="Name" error={errorsOf("details").fields.name}>
             {(aria) => <input {...aria} name="name" value={sentValue("details", "name", flag.name)} required />}

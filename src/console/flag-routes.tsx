@@ -12,11 +12,10 @@ import { changeWhitelist, createFeatureFlag, deleteFeatureFlag, MAX_WHITELIST, u
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
 import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
-import { attempt, checked, hasErrors, idList, jsonObject, number, readForm, text, validate, type Form } from "./forms.ts";
+import { attempt, checked, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 
 const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
-const statusFor = (errors: FormErrors): ContentfulStatusCode => (hasErrors(errors) ? 400 : 200);
 
 async function listPage(c: Context<AppEnv>, create: FlagListPageCreate, status: ContentfulStatusCode = 200) {
   const { limit, staleDays } = c.get("config").flags;
@@ -93,7 +92,7 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         "key",
         "name",
       ]));
-    if (!flag) return listPage(c, { errors, values: values(form) }, 400);
+    if (!flag) return listPage(c, { errors, values: values(form) }, statusFor(errors));
     return changed(c, flag.key, `Flag ${flag.key} created`);
   })
   .get("/flags/:key", async (c) => {
@@ -109,7 +108,12 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
   .post(
     "/flags/:key/state",
     flagAction("state", async (c, key, form, errors) => {
-      const enabled = text(form, "enabled") === "on";
+      const wanted = text(form, "enabled");
+      if (wanted !== "on" && wanted !== "off") {
+        errors.form.push("Say whether to switch the flag on or off");
+        return {};
+      }
+      const enabled = wanted === "on";
       const change = await attempt(() => updateFeatureFlag(c.get("database")(), key, { enabled }, c.get("actorId")), errors, []);
       return change ? changed(c, key, enabled ? `${key} is on` : `${key} is off`, change.warnings) : {};
     }),
@@ -133,6 +137,12 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         errors,
       );
       if (!patch || hasErrors(errors)) return {};
+      // The form sends every field: refuse to overwrite what someone else changed since it was opened.
+      if (text(form, "version") !== (await getFlag(c.get("database")(), key)).updatedAt) {
+        errors.conflict = true;
+        errors.form.push("The flag was changed since you opened this page: reload it, then make your change again.");
+        return {};
+      }
       const change = await attempt(() => updateFeatureFlag(c.get("database")(), key, patch, c.get("actorId")), errors, [
         "name",
         "description",

@@ -81,6 +81,7 @@ export async function attempt<T>(change: () => Promise<T>, errors: FormErrors, f
     return await change();
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
+    if (error.kind === "conflict") errors.conflict = true;
     const named = /^([A-Za-z]+): (.*)$/.exec(error.message);
     if (named && fields.includes(named[1]!)) errors.fields[named[1]!] = named[2]!;
     else errors.form.push(error.message);
@@ -89,3 +90,6 @@ export async function attempt<T>(change: () => Promise<T>, errors: FormErrors, f
 }
 
 export const hasErrors = (errors: FormErrors) => errors.form.length > 0 || Object.keys(errors.fields).length > 0;
+
+/** The status of a page answering a form: 200, 400 for what was sent, 409 for a conflict with the current state. */
+export const statusFor = (errors: FormErrors): 200 | 400 | 409 => (!hasErrors(errors) ? 200 : errors.conflict ? 409 : 400);

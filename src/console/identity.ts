@@ -8,7 +8,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
-import { AccessRefused, verifyAccessAssertion } from "./access.ts";
+import { cachedTokens, parseAdminTokens } from "../auth/tokens.ts";
+import { isLoopbackHost } from "../lib/loopback.ts";
+import { AccessRefused, AccessUnavailable, verifyAccessAssertion } from "./access.ts";
 import { rememberActorName } from "./actors.ts";
 import { problemPage } from "./layout.tsx";
 import { checkFormToken, decodeSession, encodeSession, formToken, renewal, sessionKey, type Session } from "./session.ts";
@@ -20,9 +22,35 @@ export interface ConsoleUser {
   via: "access" | Session["via"];
   /** Goes in every form as _csrf. */
   formToken: string;
-  /** What the form token is bound to: the session, or the Access identity. */
-  formBinding: string;
+  /** What a form token may be bound to: the session, or the Access identity and the current or last half-day. */
+  formBindings: string[];
 }
+
+const adminTokens = cachedTokens(parseAdminTokens);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A short, non-reversible name for a token's digest: what a session remembers of the token it came from. */
+export const tokenFingerprint = (digest: ArrayBuffer) => [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The dev server's one-click developer, when this request may use it: set, and asked for on a loopback host. */
+export function developerActor(c: Context<AppEnv>): string | null {
+  const actor = c.env.CONSOLE_DEV_ACTOR;
+  return actor && UUID.test(actor) && isLoopbackHost(new URL(c.req.url).hostname) ? actor.toLowerCase() : null;
+}
+
+/**
+ * Whether what signed the session in still may: its admin token is still configured for
+ * the same actor (removing a token from ADMIN_TOKENS ends its sessions at once), or the
+ * developer sign-in is still on for this host.
+ */
+async function stillAuthorized(c: Context<AppEnv>, session: Session): Promise<boolean> {
+  if (session.via === "developer") return developerActor(c) === session.sub;
+  const entries = await adminTokens(c.get("config").adminTokens);
+  return entries.some((entry) => entry.value === session.sub && tokenFingerprint(entry.digest) === session.tok);
+}
+
+// An Access identity's form tokens change every twelve hours; a page stays usable across one change.
+const FORM_TOKEN_PERIOD_S = 12 * 3600;
 
 export const FORM_TOKEN_FIELD = "_csrf";
 
@@ -97,7 +125,9 @@ export const requireConsoleUser = createMiddleware<AppEnv>(async (c, next) => {
       return problemPage(c, 403, "Refused", "This form was sent from another site. Nothing was changed.");
     }
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    if (!(await checkFormToken(await key, user.formBinding, (body as Record<string, unknown>)[FORM_TOKEN_FIELD]))) {
+    const presented = (body as Record<string, unknown>)[FORM_TOKEN_FIELD];
+    const valid = await Promise.all(user.formBindings.map(async (binding) => checkFormToken(await key, binding, presented)));
+    if (!valid.includes(true)) {
       return problemPage(c, 403, "The form has expired", "Reload the page and try again. Nothing was changed.");
     }
   }
@@ -114,16 +144,28 @@ async function identify(c: Context<AppEnv>, key: CryptoKey): Promise<ConsoleUser
       const { email } = await verifyAccessAssertion(assertion, config.console.access, fetch);
       const actorId = await actorIdForEmail(email);
       c.executionCtx.waitUntil(rememberActorName(c.get("database")(), actorId, email, new Date()));
-      const formBinding = `access:${email}`;
-      return { actorId, name: email, via: "access", formToken: await formToken(key, formBinding), formBinding };
+      const period = Math.floor(Date.now() / 1000 / FORM_TOKEN_PERIOD_S);
+      const formBindings = [`access:${email}:${period}`, `access:${email}:${period - 1}`];
+      return { actorId, name: email, via: "access", formToken: await formToken(key, formBindings[0]!), formBindings };
     } catch (error) {
+      if (error instanceof AccessUnavailable) {
+        logEvent("error", "console_access_keys_unavailable", { requestId: c.get("requestId"), reason: error.message });
+        c.header("Retry-After", "30");
+        return problemPage(
+          c,
+          503,
+          "Sign-in unavailable",
+          "The Cloudflare Access signing keys cannot be fetched just now; try again shortly. Nothing was changed.",
+        );
+      }
       if (!(error instanceof AccessRefused)) throw error;
       logEvent("warn", "console_access_refused", { requestId: c.get("requestId"), reason: error.message });
       return problemPage(c, 403, "Access refused", `Cloudflare Access signed you in, but ${error.message}. Nothing was changed.`);
     }
   }
   const now = Math.floor(Date.now() / 1000);
-  const session = await decodeSession(key, getCookie(c, sessionCookie(c).name), now);
+  const decoded = await decodeSession(key, getCookie(c, sessionCookie(c).name), now);
+  const session = decoded && (await stillAuthorized(c, decoded)) ? decoded : null;
   if (!session) {
     if (getCookie(c, sessionCookie(c).name)) clearSession(c);
     if (isRead(c.req.method)) return c.redirect(`/admin/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
@@ -132,5 +174,5 @@ async function identify(c: Context<AppEnv>, key: CryptoKey): Promise<ConsoleUser
   const renewed = renewal(session, config.console.sessionMinutes, now);
   if (renewed) await writeSession(c, key, renewed);
   const formBinding = `session:${session.sid}`;
-  return { actorId: session.sub, name: session.name, via: session.via, formToken: await formToken(key, formBinding), formBinding };
+  return { actorId: session.sub, name: session.name, via: session.via, formToken: await formToken(key, formBinding), formBindings: [formBinding] };
 }

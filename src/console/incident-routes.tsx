@@ -7,7 +7,7 @@ import { getIncident, listIncidents, openIncident, resolveIncident, updateIncide
 import { IncidentPatch, NewIncident, Resolution } from "../incidents/routes.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
-import { attempt, readForm, text, validate, type Form } from "./forms.ts";
+import { attempt, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { IncidentListPage, IncidentPage, type IncidentForm } from "./incident-pages.tsx";
 import { doneRedirect, html, noErrors, problemPage, takeFlash } from "./layout.tsx";
 
@@ -68,7 +68,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
       input && (await attempt(() => openIncident(c.get("database")(), input, c.get("actorId")), open.errors, ["component", "status", "message"]));
     if (!incident) {
       const incidents = await listIncidents(c.get("database")(), "all", 50);
-      return html(c, 400, <IncidentListPage user={c.get("consoleUser")} incidents={incidents} open={open} notices={[]} />);
+      return html(c, statusFor(open.errors), <IncidentListPage user={c.get("consoleUser")} incidents={incidents} open={open} notices={[]} />);
     }
     return doneRedirect(c, `/admin/incidents/${incident.id}`, [{ tone: "info", text: "Incident opened" }]);
   })
@@ -87,7 +87,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
       );
       const incident =
         patch && (await attempt(() => updateIncident(c.get("database")(), id, patch, c.get("actorId")), update.errors, ["status", "phase", "message"]));
-      if (!incident) return incidentPage(c, id, { update }, 400);
+      if (!incident) return incidentPage(c, id, { update }, statusFor(update.errors));
       return doneRedirect(c, `/admin/incidents/${id}`, [{ tone: "info", text: `Update posted: ${incident.phase}` }]);
     }),
   )
@@ -98,7 +98,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
       const message = text(form, "message").trim();
       const body = validate(Resolution, message ? { message } : {}, resolve.errors);
       const incident = body && (await attempt(() => resolveIncident(c.get("database")(), id, body.message, c.get("actorId")), resolve.errors, ["message"]));
-      if (!incident) return incidentPage(c, id, { resolve }, 409);
+      if (!incident) return incidentPage(c, id, { resolve }, statusFor(resolve.errors));
       return doneRedirect(c, `/admin/incidents/${id}`, [{ tone: "info", text: "Incident resolved" }]);
     }),
   );

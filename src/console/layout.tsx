@@ -130,6 +130,8 @@ export const FormToken: FC<{ user: ConsoleUser }> = ({ user }) => <input type="h
 export interface FormErrors {
   form: string[];
   fields: Record<string, string>;
+  /** 409 when the change conflicts with the current state; 400 otherwise. */
+  conflict?: boolean;
 }
 export const noErrors = (): FormErrors => ({ form: [], fields: {} });
 

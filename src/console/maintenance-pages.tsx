@@ -107,19 +107,32 @@ export const MaintenanceListPage: FC<{ user: ConsoleUser; windows: MaintenanceVi
           id="m-expected"
           label="Expected duration (minutes)"
           hint="Optional: the spec asks for a window 50 % longer"
-          error={schedule.errors.fields.metadata}
+          error={schedule.errors.fields.expectedDurationMinutes ?? schedule.errors.fields.metadata}
         >
           {(aria) => <input {...aria} type="number" min="1" name="expectedDurationMinutes" value={v.expectedDurationMinutes ?? ""} />}
         </Field>
-        <fieldset>
+        <fieldset aria-describedby={schedule.errors.fields.components ? "m-components-hint m-components-error" : "m-components-hint"}>
           <legend>Components taken down</legend>
-          <p class="hint">None chosen: the whole customer portal.</p>
+          <p class="hint" id="m-components-hint">
+            None chosen: the whole customer portal.
+          </p>
           {allComponents().map((c) => (
             <label class="check">
-              <input type="checkbox" name="components" value={c.id} checked={schedule.components.includes(c.id)} /> {c.name}
+              <input
+                type="checkbox"
+                name="components"
+                value={c.id}
+                checked={schedule.components.includes(c.id)}
+                aria-invalid={schedule.errors.fields.components ? "true" : undefined}
+              />{" "}
+              {c.name}
             </label>
           ))}
-          {schedule.errors.fields.components && <span class="error">{schedule.errors.fields.components}</span>}
+          {schedule.errors.fields.components && (
+            <span class="error" id="m-components-error">
+              {schedule.errors.fields.components}
+            </span>
+          )}
         </fieldset>
         <button type="submit" name="intent" value="schedule">
           Schedule window

@@ -8,11 +8,11 @@ import { DomainError } from "../lib/domain-error.ts";
 import { NewWindow } from "../maintenance/routes.ts";
 import { createMaintenance, getMaintenance, listMaintenance, schedulingWarnings, transitionMaintenance } from "../maintenance/write-maintenance.ts";
 import { actorNames } from "./actors.ts";
-import { all, attempt, number, readForm, text, utcInstant, validate } from "./forms.ts";
+import { all, attempt, number, readForm, statusFor, text, utcInstant, validate } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 import { emptySchedule, MaintenanceListPage, MaintenancePage, type ScheduleForm } from "./maintenance-pages.tsx";
 
-async function listPage(c: Context<AppEnv>, schedule: ScheduleForm, status: 200 | 400 = 200) {
+async function listPage(c: Context<AppEnv>, schedule: ScheduleForm, status: 200 | 400 | 409 = 200) {
   const windows = await listMaintenance(c.get("database")());
   return html(c, status, <MaintenanceListPage user={c.get("consoleUser")} windows={windows} schedule={schedule} notices={takeFlash(c)} />);
 }
@@ -46,6 +46,9 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
       components: all(form, "components"),
     };
     const expected = number(form, "expectedDurationMinutes");
+    if (expected !== undefined && !(typeof expected === "number" && Number.isInteger(expected) && expected > 0 && expected <= 525_600)) {
+      schedule.errors.fields.expectedDurationMinutes = "A whole number of minutes, above 0";
+    }
     const description = text(form, "description").trim();
     const input = validate(
       NewWindow,
@@ -59,7 +62,7 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
       },
       schedule.errors,
     );
-    if (!input) return listPage(c, schedule, 400);
+    if (!input || Object.keys(schedule.errors.fields).length > 0) return listPage(c, schedule, 400);
     const window = { ...input, scheduledStart: new Date(input.scheduledStart), scheduledEnd: new Date(input.scheduledEnd) };
     // The spec's advice is shown before the window is saved; the person decides.
     schedule.warnings = schedulingWarnings(window, new Date());
@@ -69,7 +72,7 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
       "scheduledEnd",
       "title",
     ]);
-    if (!change) return listPage(c, { ...schedule, warnings: [] }, 400);
+    if (!change) return listPage(c, { ...schedule, warnings: [] }, statusFor(schedule.errors));
     return doneRedirect(c, `/admin/maintenance/${change.window.id}`, [
       { tone: "info", text: "Window scheduled" },
       ...change.warnings.map((text) => ({ tone: "warn" as const, text })),

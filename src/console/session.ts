@@ -10,6 +10,8 @@ export interface Session {
   /** Shown in the console and the audit log. */
   name: string;
   via: "token" | "developer";
+  /** For a token sign-in: the token's fingerprint, so the session ends when the token is removed. */
+  tok?: string;
   /** A random id: binds the form token to this session. */
   sid: string;
   /** Epoch seconds of the sign-in; a session is never renewed past MAX_SESSION_HOURS after it. */
@@ -80,7 +82,7 @@ export async function decodeSession(key: CryptoKey, cookie: string | undefined, 
   return session;
 }
 
-export function newSession(actor: { sub: string; name: string; via: Session["via"] }, minutes: number, nowSeconds: number): Session {
+export function newSession(actor: { sub: string; name: string; via: Session["via"]; tok?: string }, minutes: number, nowSeconds: number): Session {
   const sid = base64url(crypto.getRandomValues(new Uint8Array(16)));
   return { ...actor, sid, auth: nowSeconds, exp: nowSeconds + minutes * 60 };
 }

@@ -5,28 +5,21 @@
 // local developer.
 import { Hono, type Context } from "hono";
 import type { FC } from "hono/jsx";
-import { matchToken, cachedTokens, parseAdminTokens } from "../auth/tokens.ts";
+import { cachedTokens, matchToken, parseAdminTokens } from "../auth/tokens.ts";
 import type { AppEnv } from "../env.ts";
-import { isLoopbackHost } from "../lib/loopback.ts";
 import { logEvent } from "../lib/log.ts";
 import { rememberActorName } from "./actors.ts";
 import { readForm, text } from "./forms.ts";
-import { clearSession, isCrossSite, writeSession } from "./identity.ts";
+import { clearSession, developerActor, isCrossSite, tokenFingerprint, writeSession } from "./identity.ts";
 import { Field, FormErrorList, html, noErrors, problemPage, Shell, type FormErrors } from "./layout.tsx";
 import { newSession, sessionKey } from "./session.ts";
 
 const adminTokens = cachedTokens(parseAdminTokens);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const encoder = new TextEncoder();
 
 /** Where to go after signing in: a console path, nothing else (no open redirect). */
 function nextPath(value: string | undefined): string {
   return value && /^\/admin(\/[A-Za-z0-9_\-/]*)?$/.test(value) && !value.startsWith("/admin/sign-") ? value : "/admin/flags";
-}
-
-/** The dev server's one-click developer, when this request may use it. */
-function developerActor(c: Context<AppEnv>): string | null {
-  const actor = c.env.CONSOLE_DEV_ACTOR;
-  return actor && UUID.test(actor) && isLoopbackHost(new URL(c.req.url).hostname) ? actor.toLowerCase() : null;
 }
 
 const SignInPage: FC<{ next: string; errors: FormErrors; developer: boolean; access: boolean }> = ({ next, errors, developer, access }) => (
@@ -69,11 +62,10 @@ export const consoleSignInRoutes = new Hono<AppEnv>()
       return page(c, next, { form: [], fields: { token: "That is not an admin token" } }, 401);
     }
     const now = Math.floor(Date.now() / 1000);
-    await writeSession(
-      c,
-      await key,
-      newSession({ sub: actor, name: `admin token of ${actor.slice(0, 8)}`, via: "token" }, c.get("config").console.sessionMinutes, now),
-    );
+    // The session remembers which token it came from, so removing the token ends it.
+    const tok = tokenFingerprint(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
+    const session = newSession({ sub: actor, name: `admin token of ${actor.slice(0, 8)}`, via: "token", tok }, c.get("config").console.sessionMinutes, now);
+    await writeSession(c, await key, session);
     return c.redirect(next, 303);
   })
   .post("/sign-in/developer", async (c) => {

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.ts";
-import { actorIdForEmail } from "../../src/console/identity.ts";
+import { actorIdForEmail, tokenFingerprint } from "../../src/console/identity.ts";
 import { encodeSession, sessionKey } from "../../src/console/session.ts";
 import { ACTOR, ADMIN_TOKEN, ADMIN_TOKENS } from "../support/admin.ts";
 import { consoleBrowser, textOf } from "../support/console.ts";
@@ -14,6 +14,7 @@ let databaseUrl: string;
 const auditRows = () =>
   sql<{ actor_id: string | null; action: string; entity_key: string }>(databaseUrl, "SELECT actor_id, action, entity_key FROM audit_log ORDER BY seq");
 const flag = async (key: string) => (await sql<Record<string, any>>(databaseUrl, "SELECT * FROM feature_flags WHERE key = $1", [key]))[0];
+const COOKIE = "__Host-phs_console";
 const ACCESS = { ACCESS_TEAM_DOMAIN: harness.HARNESS_VENDORS_URL, ACCESS_AUD: "test-console-aud" };
 
 async function accessToken(claims: { email: string; aud?: string; iss?: string; expiresInSeconds?: number }): Promise<string> {
@@ -27,7 +28,8 @@ async function accessToken(claims: { email: string; aud?: string; iss?: string; 
 /** A session cookie signed with the real key, with the times a test wants. */
 async function craftedSession(times: { auth: number; exp: number }): Promise<string> {
   const key = await sessionKey({ console: { sessionKey: undefined }, adminTokens: ADMIN_TOKENS } as Config)!;
-  return encodeSession(key, { sub: ACTOR, name: "crafted", via: "token", sid: "crafted-session", ...times });
+  const tok = tokenFingerprint(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ADMIN_TOKEN)));
+  return encodeSession(key, { sub: ACTOR, name: "crafted", via: "token", sid: "crafted-session", tok, ...times });
 }
 
 beforeAll(async () => {
@@ -91,12 +93,12 @@ describe("signing in", () => {
   it("renews a session in use once half its time is gone, never past 12 hours from signing in", async () => {
     const now = Math.floor(Date.now() / 1000);
     const browser = consoleBrowser(() => databaseUrl);
-    browser.jar.set("phs_console", await craftedSession({ auth: now - 1000, exp: now + 600 }));
+    browser.jar.set(COOKIE, await craftedSession({ auth: now - 1000, exp: now + 600 }));
     const renewed = await browser.get("/admin/flags");
     expect(renewed.status).toBe(200);
-    expect(renewed.headers.getSetCookie().find((c) => c.startsWith("phs_console="))).toMatch(/Max-Age=3600/);
+    expect(renewed.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`))).toMatch(/Max-Age=3600/);
     const old = consoleBrowser(() => databaseUrl);
-    old.jar.set("phs_console", await craftedSession({ auth: now - 12 * 3600 - 5, exp: now + 600 }));
+    old.jar.set(COOKIE, await craftedSession({ auth: now - 12 * 3600 - 5, exp: now + 600 }));
     expect((await old.get("/admin/flags")).status).toBe(303);
   });
 });
@@ -108,13 +110,13 @@ describe("refused, and nothing written", () => {
   it("a forged session (its payload changed, its signature kept)", async () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
-    const [body, signature] = browser.jar.get("phs_console")!.split(".");
+    const [body, signature] = browser.jar.get(COOKIE)!.split(".");
     const payload = JSON.parse(atob(body!.replace(/-/g, "+").replace(/_/g, "/")));
     const forged = btoa(JSON.stringify({ ...payload, sub: "00000000-0000-4000-8000-00000000dead" }))
       .replace(/=+$/, "")
       .replace(/\+/g, "-")
       .replace(/\//g, "_");
-    browser.jar.set("phs_console", `${forged}.${signature}`);
+    browser.jar.set(COOKIE, `${forged}.${signature}`);
     expect((await setPercentage(browser)).status).toBe(401);
     expect((await browser.get("/admin/flags")).status).toBe(303);
     expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
@@ -124,7 +126,7 @@ describe("refused, and nothing written", () => {
   it("an expired session", async () => {
     const now = Math.floor(Date.now() / 1000);
     const browser = consoleBrowser(() => databaseUrl);
-    browser.jar.set("phs_console", await craftedSession({ auth: now - 4000, exp: now - 1 }));
+    browser.jar.set(COOKIE, await craftedSession({ auth: now - 4000, exp: now - 1 }));
     const page = await setPercentage(browser);
     expect(page.status).toBe(401);
     expect(textOf(page.html)).toContain("Your session has ended");
@@ -135,7 +137,7 @@ describe("refused, and nothing written", () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
     const rotated = consoleBrowser(() => databaseUrl, { env: { ADMIN_TOKENS: `${ACTOR}=a-new-token-after-rotation` } });
-    rotated.jar.set("phs_console", browser.jar.get("phs_console")!);
+    rotated.jar.set(COOKIE, browser.jar.get(COOKIE)!);
     expect((await rotated.get("/admin/flags")).status).toBe(303);
   });
 
@@ -173,6 +175,76 @@ describe("refused, and nothing written", () => {
     expect((await local.get("/admin/sign-in")).html).toContain("Sign in as the local developer");
     expect((await local.post("/admin/sign-in/developer")).status).toBe(303);
     expect((await local.get("/admin/flags")).status).toBe(200);
+  });
+});
+
+describe("refused, and nothing written (continued)", () => {
+  it("a session whose admin token was removed from ADMIN_TOKENS, even with CONSOLE_SESSION_KEY set", async () => {
+    const env = { CONSOLE_SESSION_KEY: "a-fixed-console-key" };
+    const browser = consoleBrowser(() => databaseUrl, { env });
+    await browser.signIn();
+    const revoked = consoleBrowser(() => databaseUrl, { env: { ...env, ADMIN_TOKENS: "00000000-0000-4000-8000-0000000000b2=test-admin-token-b2" } });
+    revoked.jar.set(COOKIE, browser.jar.get(COOKIE)!);
+    expect((await revoked.get("/admin/flags")).status).toBe(303);
+    expect((await revoked.request("POST", "/admin/flags/portal_ai_chat/percentage", { _csrf: browser.formToken, rolloutPercentage: "25" })).status).toBe(401);
+    expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+
+  it("plain HTTP anywhere but a loopback host: pages go to HTTPS, forms are refused", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { origin: "http://status.example.com" });
+    const page = await browser.get("/admin/sign-in");
+    expect(page.status).toBe(308);
+    expect(page.location).toBe("https://status.example.com/admin/sign-in");
+    const signIn = await browser.post("/admin/sign-in", { token: ADMIN_TOKEN });
+    expect(signIn.status).toBe(403);
+    expect(signIn.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("a form sent with anything but on or off to the switch", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    expect((await browser.post("/admin/flags/portal_ai_chat/state", {})).status).toBe(400);
+    expect((await browser.post("/admin/flags/portal_ai_chat/state", { enabled: "yes" })).status).toBe(400);
+    expect((await flag("portal_ai_chat"))!.enabled).toBe(true);
+    expect(await auditRows()).toEqual([]);
+  });
+
+  it("details saved over someone else's newer change (409, reload first)", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const page = await browser.get("/admin/flags/portal_ai_chat");
+    const version = /name="version" value="([^"]+)"/.exec(page.html)![1]!;
+    await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "5" });
+    const stale = await browser.post("/admin/flags/portal_ai_chat/details", { version, name: "AI chat", metadata: "{}" });
+    expect(stale.status).toBe(409);
+    expect(textOf(stale.html)).toContain("The flag was changed since you opened this page");
+    const fresh = /name="version" value="([^"]+)"/.exec((await browser.get("/admin/flags/portal_ai_chat")).html)![1]!;
+    expect((await browser.post("/admin/flags/portal_ai_chat/details", { version: fresh, name: "AI chat v2", metadata: "{}" })).status).toBe(303);
+    expect((await flag("portal_ai_chat"))!.name).toBe("AI chat v2");
+  });
+
+  it("a window with an expected duration that is not a whole number of minutes", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    for (const expected of ["abc", "-5", "1e309", "2.5"]) {
+      const page = await browser.post("/admin/maintenance", {
+        title: "Upgrade",
+        scheduledStart: "2027-01-10T02:00",
+        scheduledEnd: "2027-01-10T04:00",
+        expectedDurationMinutes: expected,
+        intent: "confirm",
+      });
+      expect(page.status, expected).toBe(400);
+      expect(page.html).toContain('id="m-expected-error">A whole number of minutes, above 0');
+    }
+    expect(await sql(databaseUrl, "SELECT 1 FROM maintenance_windows")).toEqual([]);
+  });
+
+  it("answers 503, not a refusal, while the Access team's keys cannot be fetched", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { env: { ...ACCESS, ACCESS_TEAM_DOMAIN: `${harness.HARNESS_VENDORS_URL}/no-such-team` } });
+    const page = await browser.get("/admin/flags", { "cf-access-jwt-assertion": await accessToken({ email: "ops@example.com" }) });
+    expect(page.status).toBe(503);
+    expect(page.headers.get("retry-after")).toBe("30");
   });
 });
 
@@ -248,7 +320,7 @@ describe("changes through the admin API's rules", () => {
     expect(page.html).toMatch(/<span class="error" id="percentage-error">Too big: expected number to be &lt;=100<\/span>/);
     expect(page.html).toContain('value="150"');
     const created = await browser.post("/admin/flags", { key: "portal_ai_chat", name: "Again", rolloutPercentage: "0" });
-    expect(created.status).toBe(400);
+    expect(created.status).toBe(409);
     expect(textOf(created.html)).toContain("A feature flag with key 'portal_ai_chat' already exists");
     const badKey = await browser.post("/admin/flags", { key: "Bad Key", name: "x" });
     expect(badKey.html).toMatch(/id="key-error">must be snake_case/);
@@ -302,7 +374,7 @@ describe("changes through the admin API's rules", () => {
     await browser.post("/admin/flags/portal_ai_chat/rollout/pause");
     expect((await sql<{ status: string }>(databaseUrl, "SELECT status FROM flag_rollouts"))[0]!.status).toBe("paused");
     const pausedAgain = await browser.post("/admin/flags/portal_ai_chat/rollout/pause");
-    expect(pausedAgain.status).toBe(400);
+    expect(pausedAgain.status).toBe(409);
     expect(textOf(pausedAgain.html)).toContain("The rollout of 'portal_ai_chat' is already paused");
     await browser.post("/admin/flags/portal_ai_chat/rollout/resume");
     await browser.post("/admin/flags/portal_ai_chat/rollout/cancel");
@@ -385,7 +457,10 @@ describe("changes through the admin API's rules", () => {
     expect(textOf((await browser.get(`/admin/audit?actor=${ACTOR}`)).html)).toContain("flag.update");
     const bad = await browser.get("/admin/audit?from=yesterday&actor=someone");
     expect(bad.status).toBe(400);
-    expect(bad.html).toContain('id="a-from-error">Not a date and time');
+    expect(bad.html).toContain('id="a-from-error">Not a date and time (UTC, 1970–9999)');
+    for (const query of ["key=%00", "from=20000", "to=0001-01-01T00:00", "entity=flag%27--", `key=${"k".repeat(500)}`]) {
+      expect((await browser.get(`/admin/audit?${query}`)).status, query).toBe(400);
+    }
     expect(bad.html).toContain('id="a-actor-error">An actor id (uuid) or an email');
   });
 
@@ -406,7 +481,7 @@ describe("changes through the admin API's rules", () => {
 });
 
 describe("generated hostile forms", () => {
-  it("never get a 5xx, on any console form", async () => {
+  it("never get a 5xx, on any console form or the audit filter", async () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
     const paths = [
@@ -466,6 +541,13 @@ describe("generated hostile forms", () => {
         expect(page.status, `${path} ${JSON.stringify(form)}`).toBeLessThan(500);
       }),
       { numRuns: (Number((harness as unknown as { PROPERTY_RUNS?: string }).PROPERTY_RUNS) || 25) * 2 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom("entity", "key", "actor", "from", "to", "before"), value, { maxKeys: 4 }), async (query) => {
+        const page = await browser.get(`/admin/audit?${new URLSearchParams(query)}`);
+        expect(page.status, JSON.stringify(query)).toBeLessThan(500);
+      }),
+      { numRuns: Number((harness as unknown as { PROPERTY_RUNS?: string }).PROPERTY_RUNS) || 25 },
     );
   });
 });

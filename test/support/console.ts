@@ -12,7 +12,7 @@ export interface Page {
 }
 
 export function consoleBrowser(databaseUrl: () => string, options: { origin?: string; env?: Partial<Env> } = {}) {
-  const origin = options.origin ?? "http://portal.test";
+  const origin = options.origin ?? "https://portal.test";
   const jar = new Map<string, string>();
   let formToken = "";
 
@@ -46,6 +46,7 @@ export function consoleBrowser(databaseUrl: () => string, options: { origin?: st
 
   return {
     jar,
+    request,
     get formToken() {
       return formToken;
     },
