@@ -92,7 +92,17 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
     expect(history).toContain("local developer");
   });
 
-  it("previews, starts and pauses a gradual rollout", async () => {
+  it("previews, starts and pauses a gradual rollout, live for OFREP clients at once", async () => {
+    // A user the demo's 50 % includes and the rollout's first step (10 %) will not.
+    const admin = { authorization: "Bearer dev-admin-token", "content-type": "application/json" };
+    let between: string | undefined;
+    for (const userId of users) {
+      const check = await fetch(`${base}/api/admin/flags/portal_dark_mode/check`, { method: "POST", headers: admin, body: JSON.stringify({ userId }) });
+      const { bucket } = ((await check.json()) as { data: { bucket: number } }).data;
+      if (bucket >= 10 && bucket < 50) between = userId;
+    }
+    expect(between).toBeDefined();
+    expect(await ofrep("portal_dark_mode", between!)).toBe(true);
     await page.goto(`${base}/admin/flags/portal_dark_mode`);
     await page.getByLabel("Start percentage").fill("10");
     await page.getByLabel("End percentage").fill("100");
@@ -105,6 +115,7 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
     await page.getByRole("button", { name: "Start rollout" }).click();
     await expect(page.getByRole("status").first().textContent()).resolves.toContain("Gradual rollout started at 10 %");
     await expect(page.getByRole("region", { name: "Gradual rollout" }).textContent()).resolves.toMatch(/active from 10 % to 100 % over 72 h/);
+    expect(await ofrep("portal_dark_mode", between!)).toBe(false);
     await page.getByRole("button", { name: "Pause rollout" }).click();
     await expect(page.getByRole("status").first().textContent()).resolves.toContain("Rollout paused");
     await expect(page.getByRole("button", { name: "Resume rollout" }).isVisible()).resolves.toBe(true);
