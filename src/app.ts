@@ -10,7 +10,7 @@ import { databasePerRequest } from "./db/middleware.ts";
 import { mountDocs } from "./docs/routes.ts";
 import { configOf } from "./config.ts";
 import { consoleRoutes } from "./console/routes.tsx";
-import { purgeOnWrite } from "./edge/purge-on-write.ts";
+import { purgeAfterConsoleChange, purgeOnWrite } from "./edge/purge-on-write.ts";
 import { publicLimit, rateLimit } from "./edge/rate-limit.ts";
 import type { AppEnv } from "./env.ts";
 import { whitelistRoutes } from "./flags/whitelist-routes.ts";
@@ -75,7 +75,7 @@ export function createApp() {
   app.route("/", auditRoutes);
   app.route("/", subscriberAdminRoutes);
   // The operator console: the same domain functions, signed in by Access or a session.
-  app.use("/admin/*", purgeOnWrite);
+  app.use("/admin/*", purgeAfterConsoleChange);
   app.route("/admin", consoleRoutes());
   app.route("/", ofrepRoutes);
   app.route("/", statusPageRoutes());

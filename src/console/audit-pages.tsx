@@ -14,13 +14,24 @@ export function changedFields(before: unknown, after: unknown): string[] {
   const a = (after ?? {}) as Record<string, unknown>;
   if (before === null || after === null || typeof before !== "object" || typeof after !== "object") return [];
   const show = (v: unknown) => {
-    if (Array.isArray(v)) return v.length > 3 ? `${v.length} items` : JSON.stringify(v);
     const text = JSON.stringify(v) ?? "—";
-    return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+    return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  };
+  // Lists (whitelists, prerequisites) by what went in and out, not by their length.
+  const listChange = (before: unknown[], after: unknown[]) => {
+    const was = new Set(before.map((v) => JSON.stringify(v)));
+    const now = new Set(after.map((v) => JSON.stringify(v)));
+    const added = [...now].filter((v) => !was.has(v));
+    const removed = [...was].filter((v) => !now.has(v));
+    const few = (list: string[]) => `${list.slice(0, 5).join(", ")}${list.length > 5 ? ` and ${list.length - 5} more` : ""}`;
+    const parts = [added.length ? `+ ${few(added)}` : "", removed.length ? `− ${few(removed)}` : ""].filter(Boolean);
+    return parts.length ? parts.join("; ") : "reordered";
   };
   return [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((k) => !BOOKKEEPING.has(k) && JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-    .map((k) => `${k}: ${show(b[k])} → ${show(a[k])}`);
+    .map((k) =>
+      Array.isArray(b[k]) && Array.isArray(a[k]) ? `${k}: ${listChange(b[k] as unknown[], a[k] as unknown[])}` : `${k}: ${show(b[k])} → ${show(a[k])}`,
+    );
 }
 
 export const Actor: FC<{ id: string | null; names: Map<string, string> }> = ({ id, names }) =>

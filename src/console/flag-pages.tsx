@@ -4,7 +4,7 @@ import type { FC } from "hono/jsx";
 import type { AuditEntry } from "../db/schema.ts";
 import type { FlagEvaluation } from "../flags/evaluate.ts";
 import type { FlagView } from "../flags/flag-view.ts";
-import { percentageAtStep, totalSteps } from "../flags/rollout-plan.ts";
+import { percentageAtStep, stepAt, totalSteps } from "../flags/rollout-plan.ts";
 import type { ConsoleUser } from "./identity.ts";
 import { AuditTable } from "./audit-pages.tsx";
 import { Field, FormErrorList, FormToken, noErrors, Shell, Time, type FormErrors, type Notice } from "./layout.tsx";
@@ -29,6 +29,12 @@ export function flagWarnings(flag: FlagView, staleDays: number, now: Date): stri
   return warnings;
 }
 
+/** The percentage the next step brings: the step that falls due at nextStepAt, whatever the cron has applied so far. */
+function nextPercentage(plan: NonNullable<FlagView["rollout"]>): number | null {
+  if (!plan.nextStepAt) return null;
+  return percentageAtStep(plan, stepAt({ ...plan, startedAt: new Date(plan.startedAt) }, new Date(plan.nextStepAt)));
+}
+
 const State: FC<{ flag: FlagView }> = ({ flag }) => (flag.enabled ? <span class="badge ok">On</span> : <span class="badge muted">Off</span>);
 
 const Progress: FC<{ flag: FlagView }> = ({ flag }) => {
@@ -40,7 +46,7 @@ const Progress: FC<{ flag: FlagView }> = ({ flag }) => {
       {plan.nextStepAt && plan.status === "active" && (
         <>
           <br />
-          next {percentageAtStep(plan, plan.step + 1)} % at <Time at={plan.nextStepAt} />
+          next {nextPercentage(plan)} % at <Time at={plan.nextStepAt} />
         </>
       )}
     </span>
@@ -120,7 +126,7 @@ export const FlagListPage: FC<{ user: ConsoleUser; model: FlagListModel; notices
           )}
         </Field>
         <Field id="rolloutPercentage" label="Rollout percentage" error={create.errors.fields.rolloutPercentage}>
-          {(aria) => <input {...aria} type="number" min="0" max="100" name="rolloutPercentage" value={v.rolloutPercentage ?? "0"} />}
+          {(aria) => <input {...aria} type="number" min="0" max="100" name="rolloutPercentage" value={v.rolloutPercentage ?? "100"} />}
         </Field>
         <label class="check">
           <input type="checkbox" name="enabled" checked={v.enabled === "on"} /> Switch it on now
@@ -363,14 +369,14 @@ const RolloutControls: FC<{
           Step {plan.step} of {plan.totalSteps}: {plan.plannedPercentage} %.{" "}
           {plan.nextStepAt && plan.status === "active" ? (
             <>
-              Next: {percentageAtStep(plan, plan.step + 1)} % at <Time at={plan.nextStepAt} />.
+              Next: {nextPercentage(plan)} % at <Time at={plan.nextStepAt} />.
             </>
           ) : (
             ""
           )}
         </p>
         {plan.holdReason && <p class="warn">Held: {plan.holdReason}</p>}
-        {plan.status === "active" && (
+        {(plan.status === "active" || plan.status === "held") && (
           <form class="inline" method="post" action={action("pause")}>
             <FormToken user={user} />
             <button type="submit">Pause rollout</button>

@@ -9,6 +9,7 @@ import { checkFeatureFlag, getFlag, listFlags } from "../flags/read-flags.ts";
 import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "../flags/rollouts.ts";
 import { CheckBody, FlagKey, FlagPatchBody, Id, NewFlagBody, RolloutBody } from "../flags/schemas.ts";
 import { changeWhitelist, createFeatureFlag, deleteFeatureFlag, MAX_WHITELIST, updateFeatureFlag } from "../flags/write-flags.ts";
+import { MAX_BODY_BYTES } from "../http/body-guard.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
 import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
@@ -82,7 +83,7 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         name: text(form, "name"),
         ...(description && { description }),
         enabled: checked(form, "enabled"),
-        rolloutPercentage: number(form, "rolloutPercentage") ?? 0,
+        ...(number(form, "rolloutPercentage") !== undefined && { rolloutPercentage: number(form, "rolloutPercentage") }),
       },
       errors,
     );
@@ -130,19 +131,30 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
     "/flags/:key/details",
     flagAction("details", async (c, key, form, errors) => {
       const metadata = jsonObject(text(form, "metadata"), "metadata", errors) ?? (text(form, "metadata").trim() === "" ? {} : undefined);
-      const orNull = (name: string) => (text(form, name).trim() === "" ? null : text(form, name));
-      const patch = validate(
-        FlagPatchBody,
-        { name: text(form, "name"), description: orNull("description"), owner: orNull("owner"), removeBy: orNull("removeBy"), ...(metadata && { metadata }) },
-        errors,
-      );
-      if (!patch || hasErrors(errors)) return {};
+      if (metadata && JSON.stringify(metadata).length > MAX_BODY_BYTES) errors.fields.metadata = "At most 64 KiB, as the admin API takes";
+      if (hasErrors(errors)) return {};
       // The form sends every field: refuse to overwrite what someone else changed since it was opened.
-      if (text(form, "version") !== (await getFlag(c.get("database")(), key)).updatedAt) {
+      const current = await getFlag(c.get("database")(), key);
+      if (text(form, "version") !== current.updatedAt) {
         errors.conflict = true;
         errors.form.push("The flag was changed since you opened this page: reload it, then make your change again.");
         return {};
       }
+      // Only what was changed: a browser drops a textarea's leading line break, so an
+      // untouched field must not count as an edit (nor appear in the audit log).
+      const orNull = (name: string) => (text(form, name).trim() === "" ? null : text(form, name));
+      const same = (sent: string | null, was: string | null) => (sent ?? "") === (was ?? "").replace(/\r\n/g, "\n").replace(/^\n/, "");
+      const sent = { name: text(form, "name"), description: orNull("description"), owner: orNull("owner"), removeBy: orNull("removeBy") };
+      const changes = {
+        ...(!same(sent.name, current.name) && { name: sent.name }),
+        ...(!same(sent.description, current.description) && { description: sent.description }),
+        ...(!same(sent.owner, current.owner) && { owner: sent.owner }),
+        ...(!same(sent.removeBy, current.removeBy) && { removeBy: sent.removeBy }),
+        ...(metadata && JSON.stringify(metadata) !== JSON.stringify(current.metadata) && { metadata }),
+      };
+      if (Object.keys(changes).length === 0) return changed(c, key, "Nothing to save: the details are as they were");
+      const patch = validate(FlagPatchBody, changes, errors);
+      if (!patch) return {};
       const change = await attempt(() => updateFeatureFlag(c.get("database")(), key, patch, c.get("actorId")), errors, [
         "name",
         "description",
@@ -170,6 +182,8 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         },
         errors,
       );
+      // Typed as a percentage here, a fraction in the API.
+      if (errors.fields.maxErrorRate) errors.fields.maxErrorRate = "A percentage from 0 to 100";
       if (!plan) return {};
       if (text(form, "intent") === "preview") return { preview: plan };
       const flag = await attempt(() => gradualRollout(c.get("database")(), key, plan, c.get("actorId")), errors, ["intervalHours"]);

@@ -13,11 +13,11 @@ export async function readForm(c: Context<AppEnv>): Promise<Form> {
   return (await c.req.parseBody({ all: true }).catch(() => ({}))) as Form;
 }
 
-/** The field's text (the first, if sent more than once); "" when absent. */
+/** The field's text (the first, if sent more than once), with a browser's CRLF line breaks as LF; "" when absent. */
 export function text(form: Form, name: string): string {
   const value = form[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === "string" ? first : "";
+  return typeof first === "string" ? first.replace(/\r\n?/g, "\n") : "";
 }
 
 export const checked = (form: Form, name: string) => text(form, name) !== "";

@@ -168,19 +168,19 @@ export const IncidentPage: FC<{
           <FormToken user={user} />
           <FormErrorList errors={update.errors} />
           <Field id="u-phase" label="Phase" error={update.errors.fields.phase}>
-            {(aria) => (
-              <PhaseSelect
-                aria={aria}
-                value={update.values.phase ?? (i.phase === "investigating" ? "identified" : i.phase === "identified" ? "monitoring" : i.phase)}
-              />
-            )}
+            {(aria) => <PhaseSelect aria={aria} value={update.values.phase ?? i.phase} />}
           </Field>
           <Field id="u-status" label="Status" error={update.errors.fields.status}>
             {(aria) => <StatusSelect aria={aria} value={update.values.status ?? i.status} />}
           </Field>
-          <Field id="u-message" label="Update" error={update.errors.fields.message}>
+          <Field
+            id="u-message"
+            label="Update"
+            hint="What the public reads; optional when only the phase or status changes"
+            error={update.errors.fields.message}
+          >
             {(aria) => (
-              <textarea {...aria} name="message" required>
+              <textarea {...aria} name="message">
                 {update.values.message ?? ""}
               </textarea>
             )}

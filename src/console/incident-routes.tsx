@@ -14,6 +14,13 @@ import { doneRedirect, html, noErrors, problemPage, takeFlash } from "./layout.t
 const IncidentId = z.uuid();
 const blank = (): IncidentForm => ({ errors: noErrors(), values: {} });
 const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
+/** Every open incident, however old, and the 50 latest resolved ones. */
+async function incidentsShown(c: Context<AppEnv>) {
+  const db = c.get("database")();
+  const [open, resolved] = await Promise.all([listIncidents(db, "open", 1000), listIncidents(db, "resolved", 50)]);
+  return [...open, ...resolved];
+}
+
 const notFound = (c: Context<AppEnv>) => problemPage(c, 404, "No such incident", "There is no incident with that id.");
 
 async function incidentPage(c: Context<AppEnv>, id: string, forms: { update?: IncidentForm; resolve?: IncidentForm } = {}, status: 200 | 400 | 409 = 200) {
@@ -50,11 +57,7 @@ function incidentAction(run: (c: Context<AppEnv>, id: string, form: Form) => Pro
 
 export const consoleIncidentRoutes = new Hono<AppEnv>()
   .get("/incidents", async (c) =>
-    html(
-      c,
-      200,
-      <IncidentListPage user={c.get("consoleUser")} incidents={await listIncidents(c.get("database")(), "all", 50)} open={blank()} notices={takeFlash(c)} />,
-    ),
+    html(c, 200, <IncidentListPage user={c.get("consoleUser")} incidents={await incidentsShown(c)} open={blank()} notices={takeFlash(c)} />),
   )
   .post("/incidents", async (c) => {
     const form = await readForm(c);
@@ -67,7 +70,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
     const incident =
       input && (await attempt(() => openIncident(c.get("database")(), input, c.get("actorId")), open.errors, ["component", "status", "message"]));
     if (!incident) {
-      const incidents = await listIncidents(c.get("database")(), "all", 50);
+      const incidents = await incidentsShown(c);
       return html(c, statusFor(open.errors), <IncidentListPage user={c.get("consoleUser")} incidents={incidents} open={open} notices={[]} />);
     }
     return doneRedirect(c, `/admin/incidents/${incident.id}`, [{ tone: "info", text: "Incident opened" }]);

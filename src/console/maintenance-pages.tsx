@@ -2,7 +2,8 @@
 // Maintenance windows: a calendar-like list by day, scheduling with the spec's warnings
 // shown before the window is saved, and one window with the moves its state allows.
 import type { FC } from "hono/jsx";
-import { allComponents, windowCovers } from "../components/components.ts";
+import { allComponents, componentsOnSurface, windowCovers } from "../components/components.ts";
+import { UPCOMING_MAINTENANCE_HOURS } from "../status/load-status.ts";
 import type { AuditEntry } from "../db/schema.ts";
 import type { MaintenanceView } from "../maintenance/view.ts";
 import { AuditTable } from "./audit-pages.tsx";
@@ -26,6 +27,23 @@ export function coveredNames(window: MaintenanceView): string[] {
   return allComponents()
     .filter((c) => windowCovers(window, c.id))
     .map((c) => c.name);
+}
+
+/** What readers see of a window, by the rules the status page and /api/portal/status use. */
+function publicView(w: MaintenanceView): string {
+  const portal = componentsOnSurface("portal").some((id) => windowCovers(w, id));
+  const api = portal ? "" : " /api/portal/status does not report it: it covers no part of the customer portal.";
+  switch (w.status) {
+    case "scheduled":
+      if (new Date(w.scheduledEnd) <= new Date()) return "Its scheduled end has passed without it starting, so no page lists it: start it or cancel it.";
+      return `Listed under scheduled maintenance on the status page, in its feeds and its calendar; subscribers were told, and are reminded a day before.${portal ? ` /api/portal/status lists it in the ${UPCOMING_MAINTENANCE_HOURS / 24} days before it starts.` : api}`;
+    case "in_progress":
+      return `The affected components show as under maintenance on the status page.${portal ? " /api/portal/status reports maintenance mode (the earliest started window, when several run)." : api}`;
+    case "completed":
+      return "Listed under past maintenance; uptime leaves its time out for the components it covered.";
+    default:
+      return "No longer shown anywhere.";
+  }
 }
 
 export interface ScheduleForm {
@@ -82,9 +100,7 @@ export const MaintenanceListPage: FC<{ user: ConsoleUser; windows: MaintenanceVi
                 <li>{w}</li>
               ))}
             </ul>
-            <button type="submit" name="intent" value="confirm">
-              Schedule anyway
-            </button>
+            <p>Change the window and check again, or schedule it as it is with “Schedule anyway” below.</p>
           </div>
         )}
         <Field id="m-title" label="Title" error={schedule.errors.fields.title}>
@@ -134,9 +150,18 @@ export const MaintenanceListPage: FC<{ user: ConsoleUser; windows: MaintenanceVi
             </span>
           )}
         </fieldset>
+        {/* First, so Enter in a field checks again rather than confirming warnings not yet seen. */}
         <button type="submit" name="intent" value="schedule">
-          Schedule window
+          {schedule.warnings.length > 0 ? "Check again" : "Schedule window"}
         </button>
+        {schedule.warnings.length > 0 && (
+          <>
+            <input type="hidden" name="seen" value={schedule.warnings.join("\n")} />
+            <button type="submit" name="intent" value="confirm">
+              Schedule anyway
+            </button>
+          </>
+        )}
       </form>
     </Shell>
   );
@@ -196,15 +221,7 @@ export const MaintenancePage: FC<{
             {w.description ?? ""}
           </p>
           <p>Affected: {covered.join(", ") || "nothing"}</p>
-          <p class="muted">
-            {w.status === "scheduled"
-              ? "Listed under upcoming maintenance on the status page, in its feeds and its calendar; subscribers were told and get a reminder a day before."
-              : w.status === "in_progress"
-                ? "The affected components show as under maintenance on the status page and /api/portal/status."
-                : w.status === "completed"
-                  ? "Listed under past maintenance."
-                  : "No longer shown."}
-          </p>
+          <p class="muted">{publicView(w)}</p>
         </section>
       </div>
       <h2>History</h2>

@@ -66,7 +66,9 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
     const window = { ...input, scheduledStart: new Date(input.scheduledStart), scheduledEnd: new Date(input.scheduledEnd) };
     // The spec's advice is shown before the window is saved; the person decides.
     schedule.warnings = schedulingWarnings(window, new Date());
-    if (schedule.warnings.length > 0 && text(form, "intent") !== "confirm") return listPage(c, schedule, 200);
+    // Confirmed only as seen: a warning the person was not shown (the window changed since) is shown first.
+    const confirmed = text(form, "intent") === "confirm" && text(form, "seen") === schedule.warnings.join("\n");
+    if (schedule.warnings.length > 0 && !confirmed) return listPage(c, schedule, 200);
     const change = await attempt(() => createMaintenance(c.get("database")(), window, c.get("actorId")), schedule.errors, [
       "scheduledStart",
       "scheduledEnd",

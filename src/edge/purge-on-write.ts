@@ -15,3 +15,12 @@ export const purgeOnWrite = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.res.status < 400) await purge(c, publicCaches());
 });
+
+/**
+ * The console answers a change with a redirect (303) and everything else (a preview, a
+ * trial evaluation, a form with errors) with a page: only a change forgets cached answers.
+ */
+export const purgeAfterConsoleChange = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.req.method === "POST" && c.res.status === 303 && !c.req.path.startsWith("/admin/sign-")) await purge(c, publicCaches());
+});

@@ -405,7 +405,17 @@ describe("changes through the admin API's rules", () => {
     expect(warned.status).toBe(200);
     expect(textOf(warned.html)).toMatch(/Check before scheduling: Less than 48 hours' notice \(\d h\)/);
     expect(await sql(databaseUrl, "SELECT 1 FROM maintenance_windows")).toEqual([]);
-    const scheduled = await browser.post("/admin/maintenance", { ...form, intent: "confirm" });
+    const seen = /name="seen" value="([^"]*)"/
+      .exec(warned.html)![1]!
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&");
+    // Confirming warnings other than those shown (the window changed since) shows them first.
+    const unseen = await browser.post("/admin/maintenance", { ...form, expectedDurationMinutes: "100", intent: "confirm", seen });
+    expect(unseen.status).toBe(200);
+    expect(textOf(unseen.html)).toContain("less than a 50 % buffer");
+    expect(await sql(databaseUrl, "SELECT 1 FROM maintenance_windows")).toEqual([]);
+    const scheduled = await browser.post("/admin/maintenance", { ...form, intent: "confirm", seen });
     expect(scheduled.status).toBe(303);
     const id = scheduled.location!.split("/").pop()!;
     expect(await sql(databaseUrl, "SELECT status, components FROM maintenance_windows")).toEqual([{ status: "scheduled", components: ["database", "api"] }]);
@@ -436,9 +446,9 @@ describe("changes through the admin API's rules", () => {
     expect((await status()).knownIssues).toMatchObject([{ component: "stripe", status: "partial_outage" }]);
     await browser.post(`/admin/incidents/${id}/update`, { phase: "identified", status: "partial_outage", message: "A bad deploy at the gateway" });
     await browser.post(`/admin/incidents/${id}/update`, { phase: "monitoring", status: "degraded", message: "Fix deployed; watching" });
-    const empty = await browser.post(`/admin/incidents/${id}/update`, { phase: "monitoring", message: "   " });
-    expect(empty.status).toBe(400);
-    expect(empty.html).toMatch(/id="u-message-error"/);
+    const bad = await browser.post(`/admin/incidents/${id}/update`, { phase: "monitoring", status: "on_fire", message: "" });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toMatch(/id="u-status-error"/);
     expect((await browser.post(`/admin/incidents/${id}/resolve`, { message: "Payments work again" })).status).toBe(303);
     const timeline = textOf((await browser.get(`/admin/incidents/${id}`)).html);
     expect(timeline).toMatch(
@@ -477,6 +487,92 @@ describe("changes through the admin API's rules", () => {
       await databaseFault(databaseUrl, null);
     }
     expect((await flag("portal_ai_chat"))!.rollout_percentage).toBe(0);
+  });
+});
+
+describe("pages that say what is so", () => {
+  it("lists every open incident however many newer ones were resolved, and an update keeps the phase unless it is changed", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await sql(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at) VALUES ('api', 'degraded', 'The oldest, still open', now() - interval '30 days')",
+    );
+    await sql(
+      databaseUrl,
+      "INSERT INTO system_status (component, status, message, started_at, resolved_at) SELECT 'email', 'degraded', 'Resolved ' || g, now() - g * interval '1 minute', now() FROM generate_series(1, 60) AS g",
+    );
+    const list = await browser.get("/admin/incidents");
+    const open = textOf(list.html).split("Open an incident")[0]!;
+    expect(open).toContain("The oldest, still open");
+    const id = (await sql<{ id: string }>(databaseUrl, "SELECT id FROM system_status WHERE resolved_at IS NULL"))[0]!.id;
+    const page = await browser.get(`/admin/incidents/${id}`);
+    expect(page.html).toMatch(/<option value="investigating" selected="">Investigating<\/option>/);
+    await browser.post(`/admin/incidents/${id}/update`, { phase: "investigating", status: "degraded", message: "Still looking" });
+    expect((await sql<{ phase: string }>(databaseUrl, "SELECT phase FROM system_status WHERE id = $1", [id]))[0]!.phase).toBe("investigating");
+  });
+
+  it("creates a flag at 100 % as the API does when no percentage is given", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    expect((await browser.get("/admin/flags")).html).toMatch(/name="rolloutPercentage" value="100"/);
+    await browser.post("/admin/flags", { key: "portal_default_pct", name: "Default" });
+    expect((await flag("portal_default_pct"))!.rollout_percentage).toBe(100);
+  });
+
+  it("offers Pause for a rollout its guard holds", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await browser.post("/admin/flags/portal_ai_chat/rollout/start", {
+      startPercentage: "0",
+      endPercentage: "100",
+      durationHours: "96",
+      intervalHours: "24",
+      intent: "start",
+    });
+    await sql(databaseUrl, "UPDATE flag_rollouts SET status = 'held', held_at = now(), hold_reason = 'stripe is unhealthy'");
+    const page = textOf((await browser.get("/admin/flags/portal_ai_chat")).html);
+    expect(page).toContain("Held: stripe is unhealthy");
+    expect(page).toContain("Pause rollout");
+    expect((await browser.post("/admin/flags/portal_ai_chat/rollout/pause")).status).toBe(303);
+    expect((await sql<{ status: string }>(databaseUrl, "SELECT status FROM flag_rollouts"))[0]!.status).toBe("paused");
+  });
+
+  it("saves only the details that were changed, says when nothing was, and caps metadata as the API does", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await sql(databaseUrl, "UPDATE feature_flags SET description = E'\\nStarts with a line break', metadata = '{\"team\": \"ai\"}'");
+    const version = () => browser.get("/admin/flags/portal_ai_chat").then((p) => /name="version" value="([^"]+)"/.exec(p.html)![1]!);
+    // As a browser sends the untouched form back: the leading line break gone, CRLF line ends.
+    const untouched = { name: "AI chat", description: "Starts with a line break", owner: "", removeBy: "", metadata: '{\r\n  "team": "ai"\r\n}' };
+    const nothing = await browser.post("/admin/flags/portal_ai_chat/details", { ...untouched, version: await version() });
+    expect(textOf((await browser.get(nothing.location!)).html)).toContain("Nothing to save");
+    expect(await auditRows()).toEqual([]);
+    await browser.post("/admin/flags/portal_ai_chat/details", { ...untouched, owner: "ai-team", version: await version() });
+    const [row] = await sql<{ before: any; after: any }>(databaseUrl, "SELECT before, after FROM audit_log");
+    expect(
+      Object.keys(row!.after)
+        .filter((k) => JSON.stringify(row!.after[k]) !== JSON.stringify(row!.before[k]))
+        .sort(),
+    ).toEqual(["owner", "updatedAt", "updatedBy"]);
+    const huge = await browser.post("/admin/flags/portal_ai_chat/details", {
+      ...untouched,
+      metadata: JSON.stringify({ blob: "x".repeat(70_000) }),
+      version: await version(),
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.html).toContain("At most 64 KiB, as the admin API takes");
+  });
+
+  it("shows a whitelist change in the history by the ids that went in and out", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const ids = Array.from({ length: 7 }, (_, i) => `6f1c2a8e-1111-4a2b-9c3d-00000000000${i}`);
+    await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids.join("\n"), operation: "add" });
+    await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids[3]!, operation: "remove" });
+    const history = textOf((await browser.get("/admin/flags/portal_ai_chat")).html);
+    expect(history).toContain(`userIds: − "${ids[3]}"`);
+    expect(history).toContain(`userIds: + "${ids[0]}", "${ids[1]}", "${ids[2]}", "${ids[3]}", "${ids[4]}" and 2 more`);
   });
 });
 

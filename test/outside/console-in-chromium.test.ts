@@ -164,7 +164,7 @@ describe.skipIf(!hasBrowser)("the operator console in a real browser", () => {
       ["Identified", "A carrier outage in one region"],
       ["Monitoring", "Messages flow again; watching the queue"],
     ] as const) {
-      await page.getByLabel("Phase").selectOption({ label: phase });
+      await page.getByLabel("Phase", { exact: true }).selectOption({ label: phase });
       await page.getByRole("textbox", { name: "Update" }).fill(message);
       await page.getByRole("button", { name: "Post update" }).click();
       await expect(page.getByRole("status").first().textContent()).resolves.toContain(`Update posted: ${phase.toLowerCase()}`);
