@@ -6,6 +6,7 @@ import type { FlagEvaluation } from "../flags/evaluate.ts";
 import type { FlagView } from "../flags/flag-view.ts";
 import { percentageAtStep, stepAt, totalSteps } from "../flags/rollout-plan.ts";
 import type { ConsoleUser } from "./identity.ts";
+import { allComponents } from "../components/components.ts";
 import { AuditTable } from "./audit-pages.tsx";
 import { Field, FormErrorList, FormToken, noErrors, Shell, Time, type FormErrors, type Notice } from "./layout.tsx";
 
@@ -147,7 +148,7 @@ export interface FlagPageModel {
   staleDays: number;
   now: Date;
   /** The form just sent, with what was typed and what was wrong. */
-  sent?: { form: FlagForm; errors: FormErrors; values: Record<string, string> };
+  sent?: { form: FlagForm; errors: FormErrors; values: Record<string, string>; lists?: Record<string, string[]> };
   preview?: { startPercentage: number; endPercentage: number; durationHours: number; intervalHours: number };
   check?: { evaluation: FlagEvaluation; userId?: string; customerId?: string };
 }
@@ -157,6 +158,7 @@ const SHOWN_IDS = 50;
 export const FlagPage: FC<{ user: ConsoleUser; model: FlagPageModel; notices: Notice[] }> = ({ user, model, notices }) => {
   const { flag, sent, now } = model;
   const errorsOf = (form: FlagForm) => (sent?.form === form ? sent.errors : noErrors());
+  const sentList = (name: string) => (sent?.lists?.[name] ?? []) as string[];
   const sentValue = (form: FlagForm, name: string, fallback: string) => (sent?.form === form ? (sent.values[name] ?? fallback) : fallback);
   const action = (path: string) => `/admin/flags/${flag.key}/${path}`;
   const warnings = flagWarnings(flag, model.staleDays, now).map((text): Notice => ({ tone: "warn", text }));
@@ -269,6 +271,35 @@ export const FlagPage: FC<{ user: ConsoleUser; model: FlagPageModel; notices: No
               </textarea>
             )}
           </Field>
+          <Field
+            id="d-requires"
+            label="Requires"
+            hint="Prerequisite flag keys, one per line or comma-separated: this flag is on only where they are"
+            error={errorsOf("details").fields.requires}
+          >
+            {(aria) => (
+              <textarea {...aria} name="requires">
+                {sentValue("details", "requires", flag.requires.join("\n"))}
+              </textarea>
+            )}
+          </Field>
+          <fieldset aria-describedby="d-depends-hint">
+            <legend>Depends on</legend>
+            <p class="hint" id="d-depends-hint">
+              Components the feature relies on: its gradual rollout holds while one is unhealthy or has an open incident
+            </p>
+            {allComponents().map((component) => (
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="dependsOn"
+                  value={component.id}
+                  checked={sent?.form === "details" ? sentList("dependsOn").includes(component.id) : flag.dependsOn.includes(component.id)}
+                />{" "}
+                {component.name}
+              </label>
+            ))}
+          </fieldset>
           <button type="submit">Save details</button>
         </form>
       </section>
@@ -422,6 +453,24 @@ const RolloutControls: FC<{
         error={errors.fields.maxErrorRate}
       >
         {(aria) => <input {...aria} type="number" min="0" max="100" step="0.1" name="maxErrorRate" value={sentValue("maxErrorRate", "")} />}
+      </Field>
+      <Field id="r-min-evaluations" label="Evaluations a step needs before its error rate counts" hint="100 by default" error={errors.fields.minEvaluations}>
+        {(aria) => <input {...aria} type="number" min="1" name="minEvaluations" value={sentValue("minEvaluations", "")} />}
+      </Field>
+      <Field id="r-on-error" label="When the error rate is too high" error={errors.fields.onErrorRate}>
+        {(aria) => (
+          <select {...aria} name="onErrorRate">
+            <option value="hold" selected={sentValue("onErrorRate", "hold") === "hold"}>
+              Hold at the current step
+            </option>
+            <option value="rollback" selected={sentValue("onErrorRate", "hold") === "rollback"}>
+              Go back one step and hold
+            </option>
+          </select>
+        )}
+      </Field>
+      <Field id="r-resume" label="Resume once clear for (minutes)" hint="30 by default" error={errors.fields.resumeAfterMinutes}>
+        {(aria) => <input {...aria} type="number" min="1" name="resumeAfterMinutes" value={sentValue("resumeAfterMinutes", "")} />}
       </Field>
       {preview && <StepPreview plan={preview} now={model.now} />}
       <button type="submit" name="intent" value="preview" class="secondary">

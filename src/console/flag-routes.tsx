@@ -13,7 +13,7 @@ import { MAX_BODY_BYTES } from "../http/body-guard.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
 import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
-import { attempt, checked, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
+import { all, attempt, checked, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 
 const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
@@ -59,7 +59,12 @@ function flagAction(form: FlagForm, run: (c: Context<AppEnv>, key: string, input
     try {
       const outcome = await run(c, key, input, errors);
       if (outcome instanceof Response) return outcome;
-      return await flagPage(c, key, { sent: { form, errors, values: values(input) }, ...outcome }, statusFor(errors));
+      return await flagPage(
+        c,
+        key,
+        { sent: { form, errors, values: values(input), lists: { dependsOn: all(input, "dependsOn") } }, ...outcome },
+        statusFor(errors),
+      );
     } catch (error) {
       if (error instanceof DomainError && error.kind === "not_found") return problemPage(c, 404, "No such flag", error.message);
       throw error;
@@ -144,6 +149,9 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
       // untouched field must not count as an edit (nor appear in the audit log).
       const orNull = (name: string) => (text(form, name).trim() === "" ? null : text(form, name));
       const same = (sent: string | null, was: string | null) => (sent ?? "") === (was ?? "").replace(/\r\n/g, "\n").replace(/^\n/, "");
+      const requires = idList(text(form, "requires"));
+      const dependsOn = all(form, "dependsOn");
+      const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
       const sent = { name: text(form, "name"), description: orNull("description"), owner: orNull("owner"), removeBy: orNull("removeBy") };
       const changes = {
         ...(!same(sent.name, current.name) && { name: sent.name }),
@@ -151,6 +159,8 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         ...(!same(sent.owner, current.owner) && { owner: sent.owner }),
         ...(!same(sent.removeBy, current.removeBy) && { removeBy: sent.removeBy }),
         ...(metadata && JSON.stringify(metadata) !== JSON.stringify(current.metadata) && { metadata }),
+        ...(!sameSet(requires, current.requires) && { requires }),
+        ...(!sameSet(dependsOn, current.dependsOn) && { dependsOn }),
       };
       if (Object.keys(changes).length === 0) return changed(c, key, "Nothing to save: the details are as they were");
       const patch = validate(FlagPatchBody, changes, errors);
@@ -161,6 +171,8 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         "owner",
         "removeBy",
         "metadata",
+        "requires",
+        "dependsOn",
       ]);
       return change ? changed(c, key, "Details saved", change.warnings) : {};
     }),
@@ -179,6 +191,9 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
           durationHours: number(form, "durationHours") ?? "",
           intervalHours: number(form, "intervalHours") ?? "",
           ...(rate !== undefined && { maxErrorRate: typeof rate === "number" ? rate / 100 : rate }),
+          ...(number(form, "minEvaluations") !== undefined && { minEvaluations: number(form, "minEvaluations") }),
+          ...(text(form, "onErrorRate") && { onErrorRate: text(form, "onErrorRate") }),
+          ...(number(form, "resumeAfterMinutes") !== undefined && { resumeAfterMinutes: number(form, "resumeAfterMinutes") }),
         },
         errors,
       );

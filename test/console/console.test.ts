@@ -564,6 +564,43 @@ describe("pages that say what is so", () => {
     expect(huge.html).toContain("At most 64 KiB, as the admin API takes");
   });
 
+  it("edits prerequisites and dependencies, with a missing prerequisite named beside its field, and starts a rollout with every guard option", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    await sql(databaseUrl, "INSERT INTO feature_flags (key, name) VALUES ('portal_base', 'Base')");
+    const version = () => browser.get("/admin/flags/portal_ai_chat").then((p) => /name="version" value="([^"]+)"/.exec(p.html)![1]!);
+    const base = { name: "AI chat", metadata: "{}" };
+    const missing = await browser.post("/admin/flags/portal_ai_chat/details", { ...base, requires: "portal_base, portal_nowhere", version: await version() });
+    expect(missing.status).toBe(400);
+    expect(missing.html).toContain('id="d-requires-error">no flag with key &#39;portal_nowhere&#39;');
+    expect(missing.html).toMatch(/<textarea id="d-requires"[^>]*>portal_base, portal_nowhere<\/textarea>/);
+    await browser.post("/admin/flags/portal_ai_chat/details", {
+      ...base,
+      requires: "portal_base",
+      dependsOn: ["stripe", "database"],
+      version: await version(),
+    });
+    expect(await flag("portal_ai_chat")).toMatchObject({ requires: ["portal_base"], depends_on: ["stripe", "database"] });
+    const started = await browser.post("/admin/flags/portal_ai_chat/rollout/start", {
+      startPercentage: "0",
+      endPercentage: "50",
+      durationHours: "48",
+      intervalHours: "12",
+      maxErrorRate: "2.5",
+      minEvaluations: "500",
+      onErrorRate: "rollback",
+      resumeAfterMinutes: "45",
+      intent: "start",
+    });
+    expect(started.status).toBe(303);
+    expect((await sql(databaseUrl, "SELECT max_error_rate, min_evaluations, on_error_rate, resume_after_minutes FROM flag_rollouts"))[0]).toEqual({
+      max_error_rate: "0.02500",
+      min_evaluations: 500,
+      on_error_rate: "rollback",
+      resume_after_minutes: 45,
+    });
+  });
+
   it("shows a whitelist change in the history by the ids that went in and out", async () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
@@ -625,6 +662,13 @@ describe("generated hostile forms", () => {
       "metadata",
       "owner",
       "removeBy",
+      "requires",
+      "dependsOn",
+      "minEvaluations",
+      "onErrorRate",
+      "resumeAfterMinutes",
+      "version",
+      "seen",
     ];
     const value = fc.oneof(
       fc.string(),

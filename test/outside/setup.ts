@@ -14,7 +14,15 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject) {
+interface Started {
+  dev: ReturnType<typeof spawn>;
+  dataDir: string;
+  baseUrl: string;
+  vendorsPort: number;
+}
+
+/** One `npm run dev` on free ports; undefined when it exited before answering (a port taken meanwhile). */
+async function startDev(): Promise<Started | undefined> {
   const port = await freePort();
   const vendorsPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "phs-outside-"));
@@ -31,11 +39,31 @@ export default async function setup(project: TestProject) {
         () => false,
       )
     )
-      break;
-    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`);
+      return { dev, dataDir, baseUrl, vendorsPort };
+    if (dev.exitCode !== null) {
+      try {
+        process.kill(-dev.pid!, "SIGKILL"); // whatever it had started
+      } catch {
+        // nothing left
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+      return undefined;
+    }
     if (Date.now() > deadline) throw new Error("npm run dev did not come up");
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+export default async function setup(project: TestProject) {
+  // Two projects start a dev server each at the same moment; a port found free can be taken
+  // by the other before it is bound. Such a start fails at once, and is tried again on
+  // other ports.
+  let started: Started | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    started = await startDev();
+    if (!started && attempt === 3) throw new Error("npm run dev did not come up in 3 attempts");
+  }
+  const { dev, dataDir, baseUrl, vendorsPort } = started;
   project.provide("outside", { baseUrl, vendorsUrl: `http://127.0.0.1:${vendorsPort}`, pid: dev.pid! });
   return async () => {
     const signal = (name: NodeJS.Signals) => {
