@@ -53,6 +53,9 @@ export function consoleRoutes() {
   app.route("/", consoleIncidentRoutes);
   app.route("/", consoleHealthRoutes);
   app.route("/", consoleAuditRoutes);
+  // A person who follows a stale link gets a page, not the API's JSON (after sign-in, so
+  // nobody learns which console paths exist without it).
+  app.all("*", (c) => problemPage(c, 404, "Not found", "There is no console page here."));
   // The API's error handling (logging, the database-unavailable answer), shown as a page.
   app.onError((error, c) => {
     // Text the database cannot store (a NUL, say) is the sender's mistake, not ours.

@@ -83,6 +83,16 @@ describe("signing in", () => {
     expect(flags.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
   });
 
+  it("answers an unknown console path with a page: after sign-in a 404, before it the sign-in", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    expect((await browser.get("/admin/nowhere")).status).toBe(303);
+    await browser.signIn();
+    const page = await browser.get("/admin/nowhere");
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect((await browser.get("/admin/flags/portal_ai_chat/percentage")).status).toBe(404);
+  });
+
   it("signs out: the cookie is cleared and the next page asks to sign in", async () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
