@@ -1,43 +1,73 @@
 /** @jsxImportSource hono/jsx */
 // The audit log as the console shows it: who did what to which thing, and what changed.
 import type { FC } from "hono/jsx";
-import type { AuditEntry } from "../db/schema.ts";
+import type { CompactAuditEntry, ListChange } from "../audit/read-audit.ts";
 import type { ConsoleUser } from "./identity.ts";
 import { Field, FormErrorList, Shell, Time, type FormErrors, type Notice } from "./layout.tsx";
 
 // Bookkeeping every change moves; the row's time and actor already say it.
 const BOOKKEEPING = new Set(["updatedAt", "updatedBy"]);
 
-/** The fields that changed between before and after, as "field: old → new". */
-export function changedFields(before: unknown, after: unknown): string[] {
-  const b = (before ?? {}) as Record<string, unknown>;
-  const a = (after ?? {}) as Record<string, unknown>;
-  if (before === null || after === null || typeof before !== "object" || typeof after !== "object") return [];
-  const show = (v: unknown) => {
-    const text = JSON.stringify(v) ?? "—";
-    return text.length > 200 ? `${text.slice(0, 199)}…` : text;
-  };
-  // Lists (whitelists, prerequisites) by what went in and out, not by their length.
-  const listChange = (before: unknown[], after: unknown[]) => {
-    const was = new Set(before.map((v) => JSON.stringify(v)));
-    const now = new Set(after.map((v) => JSON.stringify(v)));
-    const added = [...now].filter((v) => !was.has(v));
-    const removed = [...was].filter((v) => !now.has(v));
-    const few = (list: string[]) => `${list.slice(0, 5).join(", ")}${list.length > 5 ? ` and ${list.length - 5} more` : ""}`;
-    const parts = [added.length ? `+ ${few(added)}` : "", removed.length ? `− ${few(removed)}` : ""].filter(Boolean);
-    return parts.length ? parts.join("; ") : "reordered";
-  };
-  return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+export type Change = { field: string; from: string; to: string } | { field: string; list: ListChange };
+
+const shown = (v: unknown) => {
+  const text = JSON.stringify(v) ?? "—";
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+};
+
+/** The fields that changed between before and after; whitelists by what went in and out (worked out by Postgres). */
+export function changedFields(entry: Pick<CompactAuditEntry, "before" | "after" | "lists">): Change[] {
+  const { before, after } = entry;
+  const lists: Change[] = Object.entries(entry.lists ?? {}).map(([field, list]) => ({ field, list }));
+  if (before === null || after === null || typeof before !== "object" || typeof after !== "object") return lists;
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  const fields: Change[] = [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((k) => !BOOKKEEPING.has(k) && JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-    .map((k) =>
-      Array.isArray(b[k]) && Array.isArray(a[k]) ? `${k}: ${listChange(b[k] as unknown[], a[k] as unknown[])}` : `${k}: ${show(b[k])} → ${show(a[k])}`,
-    );
+    .map((field) => ({ field, from: shown(b[field]), to: shown(a[field]) }));
+  return [...fields, ...lists];
 }
+
+// Each value is isolated (<bdi>): text written right to left, or a stray direction
+// override in a name, cannot reorder what is shown around it.
+const Ids: FC<{ ids: string[]; count: number }> = ({ ids, count }) => (
+  <>
+    {ids.map((id, i) => (
+      <>
+        {i > 0 && ", "}
+        <bdi>{JSON.stringify(id)}</bdi>
+      </>
+    ))}
+    {count > ids.length && ` and ${count - ids.length} more`}
+  </>
+);
+
+const ChangeLine: FC<{ change: Change }> = ({ change }) =>
+  "list" in change ? (
+    <div>
+      {change.field}:{" "}
+      {change.list.addedCount > 0 && (
+        <>
+          + <Ids ids={change.list.added} count={change.list.addedCount} />
+        </>
+      )}
+      {change.list.addedCount > 0 && change.list.removedCount > 0 && "; "}
+      {change.list.removedCount > 0 && (
+        <>
+          − <Ids ids={change.list.removed} count={change.list.removedCount} />
+        </>
+      )}
+    </div>
+  ) : (
+    <div>
+      {change.field}: <bdi>{change.from}</bdi> → <bdi>{change.to}</bdi>
+    </div>
+  );
 
 export const Actor: FC<{ id: string | null; names: Map<string, string> }> = ({ id, names }) =>
   id === null ? <span class="muted">system</span> : <span title={id}>{names.get(id) ?? `actor ${id.slice(0, 8)}`}</span>;
 
-export const AuditTable: FC<{ entries: AuditEntry[]; actorNames: Map<string, string>; caption: string; showEntity?: boolean }> = ({
+export const AuditTable: FC<{ entries: CompactAuditEntry[]; actorNames: Map<string, string>; caption: string; showEntity?: boolean }> = ({
   entries,
   actorNames,
   caption,
@@ -62,7 +92,7 @@ export const AuditTable: FC<{ entries: AuditEntry[]; actorNames: Map<string, str
         </thead>
         <tbody>
           {entries.map((e) => {
-            const changes = changedFields(e.before, e.after);
+            const changes = changedFields(e);
             return (
               <tr>
                 <td>
@@ -81,7 +111,7 @@ export const AuditTable: FC<{ entries: AuditEntry[]; actorNames: Map<string, str
                 )}
                 <td>
                   {changes.length ? (
-                    changes.map((c) => <div>{c}</div>)
+                    changes.map((c) => <ChangeLine change={c} />)
                   ) : (
                     <span class="muted">{e.before === null ? "created" : e.after === null ? "removed" : "—"}</span>
                   )}
@@ -104,7 +134,7 @@ export interface AuditFilter {
 
 export const AuditPage: FC<{
   user: ConsoleUser;
-  entries: AuditEntry[];
+  entries: CompactAuditEntry[];
   actorNames: Map<string, string>;
   filter: AuditFilter;
   errors: FormErrors;

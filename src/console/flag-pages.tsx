@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // The flag pages: the list with what needs attention, and one flag with every control.
 import type { FC } from "hono/jsx";
-import type { AuditEntry } from "../db/schema.ts";
+import type { CompactAuditEntry } from "../audit/read-audit.ts";
 import type { FlagEvaluation } from "../flags/evaluate.ts";
 import type { FlagView } from "../flags/flag-view.ts";
 import { percentageAtStep, stepAt, totalSteps } from "../flags/rollout-plan.ts";
@@ -143,7 +143,7 @@ export type FlagForm = "state" | "percentage" | "details" | "userIds" | "custome
 
 export interface FlagPageModel {
   flag: FlagView;
-  audit: AuditEntry[];
+  audit: CompactAuditEntry[];
   actorNames: Map<string, string>;
   staleDays: number;
   now: Date;

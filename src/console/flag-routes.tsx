@@ -3,7 +3,7 @@
 // same domain function the API does, so audit, cache purging and rules are identical.
 import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { readAudit } from "../audit/read-audit.ts";
+import { readAuditCompact } from "../audit/read-audit.ts";
 import type { AppEnv } from "../env.ts";
 import { checkFeatureFlag, getFlag, listFlags } from "../flags/read-flags.ts";
 import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "../flags/rollouts.ts";
@@ -28,7 +28,7 @@ type FlagListPageCreate = { errors: FormErrors; values: Record<string, string> }
 async function flagPage(c: Context<AppEnv>, key: string, extra: Partial<FlagPageModel> = {}, status: ContentfulStatusCode = 200) {
   const db = c.get("database")();
   const flag = await getFlag(db, key);
-  const audit = await readAudit(db, { entity: "flag", key, limit: 50 });
+  const audit = await readAuditCompact(db, { entity: "flag", key, limit: 50 });
   const model: FlagPageModel = {
     flag,
     audit,

@@ -53,6 +53,8 @@ async function stillAuthorized(c: Context<AppEnv>, session: Session): Promise<bo
 const FORM_TOKEN_PERIOD_S = 12 * 3600;
 
 export const FORM_TOKEN_FIELD = "_csrf";
+/** Checkbox groups: the only fields a console form sends more than once. */
+const MULTI_VALUE_FIELDS = new Set(["components", "dependsOn"]);
 
 /** The session cookie: `__Host-` and Secure over HTTPS; over plain HTTP only a loopback dev server answers. */
 export function sessionCookie(c: Context<AppEnv>): { name: string; secure: boolean; path: string } {
@@ -124,8 +126,16 @@ export const requireConsoleUser = createMiddleware<AppEnv>(async (c, next) => {
       logEvent("warn", "console_cross_site_post", { requestId: c.get("requestId"), path: c.req.path });
       return problemPage(c, 403, "Refused", "This form was sent from another site. Nothing was changed.");
     }
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const presented = (body as Record<string, unknown>)[FORM_TOKEN_FIELD];
+    const body = (await c.req.parseBody({ all: true }).catch(() => ({}))) as Record<string, unknown>;
+    // As the admin API refuses them: bytes that are not UTF-8 (they decode to U+FFFD), and a
+    // field sent twice that takes one value.
+    const values = Object.entries(body);
+    if (values.some(([, v]) => [v].flat().some((x) => typeof x === "string" && x.includes("\uFFFD")))) {
+      return problemPage(c, 400, "Not accepted", "The form was not valid UTF-8. Nothing was changed.");
+    }
+    const repeated = values.find(([name, v]) => Array.isArray(v) && !MULTI_VALUE_FIELDS.has(name));
+    if (repeated) return problemPage(c, 400, "Not accepted", `The form sent ${repeated[0]} more than once. Nothing was changed.`);
+    const presented = body[FORM_TOKEN_FIELD];
     const valid = await Promise.all(user.formBindings.map(async (binding) => checkFormToken(await key, binding, presented)));
     if (!valid.includes(true)) {
       return problemPage(c, 403, "The form has expired", "Reload the page and try again. Nothing was changed.");

@@ -195,19 +195,25 @@ export function problemPage(c: Context<AppEnv>, status: ContentfulStatusCode, ti
 }
 
 // Notices that survive the redirect after a change (post, redirect, get): a short-lived
-// cookie holding only the console's own messages.
-const FLASH = "phs_console_flash";
+// cookie holding only the console's own messages. Over HTTPS it is a __Host- cookie, so no
+// other subdomain can plant one.
+function flashCookie(c: Context<AppEnv>): { name: string; secure: boolean; path: string } {
+  const secure = new URL(c.req.url).protocol === "https:";
+  return secure ? { name: "__Host-phs_console_flash", secure, path: "/" } : { name: "phs_console_flash", secure, path: "/admin" };
+}
 
 export function flash(c: Context<AppEnv>, notices: Notice[]): void {
   if (notices.length === 0) return;
-  const value = btoa(unescape(encodeURIComponent(JSON.stringify(notices.slice(0, 5))))).slice(0, 3000);
-  setCookie(c, FLASH, value, { httpOnly: true, sameSite: "Strict", path: "/admin", maxAge: 60, secure: new URL(c.req.url).protocol === "https:" });
+  const cookie = flashCookie(c);
+  const value = btoa(unescape(encodeURIComponent(JSON.stringify(notices.slice(0, 5).map((n) => ({ ...n, text: n.text.slice(0, 300) }))))));
+  setCookie(c, cookie.name, value, { httpOnly: true, sameSite: "Strict", path: cookie.path, maxAge: 60, secure: cookie.secure });
 }
 
 export function takeFlash(c: Context<AppEnv>): Notice[] {
-  const value = getCookie(c, FLASH);
+  const cookie = flashCookie(c);
+  const value = getCookie(c, cookie.name);
   if (!value) return [];
-  deleteCookie(c, FLASH, { path: "/admin" });
+  deleteCookie(c, cookie.name, { path: cookie.path, secure: cookie.secure });
   try {
     const parsed = JSON.parse(decodeURIComponent(escape(atob(value))));
     return Array.isArray(parsed) ? parsed.filter((n): n is Notice => typeof n?.text === "string" && ["info", "warn", "bad"].includes(n?.tone)).slice(0, 5) : [];

@@ -4,7 +4,7 @@
 import type { FC } from "hono/jsx";
 import { allComponents, componentsOnSurface, windowCovers } from "../components/components.ts";
 import { UPCOMING_MAINTENANCE_HOURS } from "../status/load-status.ts";
-import type { AuditEntry } from "../db/schema.ts";
+import type { CompactAuditEntry } from "../audit/read-audit.ts";
 import type { MaintenanceView } from "../maintenance/view.ts";
 import { AuditTable } from "./audit-pages.tsx";
 import type { ConsoleUser } from "./identity.ts";
@@ -170,7 +170,7 @@ export const MaintenanceListPage: FC<{ user: ConsoleUser; windows: MaintenanceVi
 export const MaintenancePage: FC<{
   user: ConsoleUser;
   window: MaintenanceView;
-  audit: AuditEntry[];
+  audit: CompactAuditEntry[];
   actorNames: Map<string, string>;
   errors: FormErrors;
   notices: Notice[];

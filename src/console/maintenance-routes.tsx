@@ -2,7 +2,7 @@
 // The console's maintenance actions, through the admin API's schema and domain functions.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { readAudit } from "../audit/read-audit.ts";
+import { readAuditCompact } from "../audit/read-audit.ts";
 import type { AppEnv } from "../env.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { NewWindow } from "../maintenance/routes.ts";
@@ -13,16 +13,18 @@ import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors }
 import { emptySchedule, MaintenanceListPage, MaintenancePage, type ScheduleForm } from "./maintenance-pages.tsx";
 
 async function listPage(c: Context<AppEnv>, schedule: ScheduleForm, status: 200 | 400 | 409 = 200) {
-  const windows = await listMaintenance(c.get("database")());
+  // What is coming and what ended in the last 90 days; older windows stay in the audit log.
+  const windows = await listMaintenance(c.get("database")(), { from: new Date(Date.now() - LISTED_DAYS * 86_400_000) });
   return html(c, status, <MaintenanceListPage user={c.get("consoleUser")} windows={windows} schedule={schedule} notices={takeFlash(c)} />);
 }
 
 const WindowId = z.uuid();
+const LISTED_DAYS = 90;
 
 async function windowPage(c: Context<AppEnv>, id: string, errors: FormErrors = noErrors(), status: 200 | 409 = 200) {
   const db = c.get("database")();
   const window = await getMaintenance(db, id);
-  const audit = await readAudit(db, { entity: "maintenance", key: id, limit: 50 });
+  const audit = await readAuditCompact(db, { entity: "maintenance", key: id, limit: 50 });
   const names = await actorNames(
     db,
     audit.map((a) => a.actorId),

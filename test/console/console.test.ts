@@ -623,6 +623,85 @@ describe("pages that say what is so", () => {
   });
 });
 
+describe("what an outside tester tries", () => {
+  it("shows the history of a flag with 10,000 whitelisted ids without sending the lists: only what went in and out", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const ids = Array.from({ length: 10_000 }, (_, i) => `6f1c2a8e-3333-4a2b-9c3d-${String(i).padStart(12, "0")}`);
+    const added = await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids.join("\r\n"), operation: "add" });
+    expect(added.status).toBe(303);
+    for (let i = 0; i < 10; i++) await browser.post("/admin/flags/portal_ai_chat/state", { enabled: i % 2 ? "on" : "off" });
+    await browser.post("/admin/flags/portal_ai_chat/users", { ids: ids[42]!, operation: "remove" });
+    const page = await browser.get("/admin/flags/portal_ai_chat");
+    expect(page.status).toBe(200);
+    // The flag's own list is shown by its first 50 ids; the history by its changes.
+    expect(page.html.length).toBeLessThan(60_000);
+    const history = textOf(page.html);
+    expect(history).toContain(`userIds: − "${ids[42]}"`);
+    expect(history).toContain(`userIds: + "${ids[0]}", "${ids[1]}", "${ids[2]}", "${ids[3]}", "${ids[4]}" and 9995 more`);
+    expect(history).toContain("enabled: true → false");
+    const audit = await browser.get("/admin/audit");
+    expect(audit.status).toBe(200);
+    expect(audit.html.length).toBeLessThan(80_000);
+  });
+
+  it("isolates each shown value, so a direction override in a name cannot reorder the history", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const version = /name="version" value="([^"]+)"/.exec((await browser.get("/admin/flags/portal_ai_chat")).html)![1]!;
+    await browser.post("/admin/flags/portal_ai_chat/details", { name: "Safe\u202Eevil", metadata: "{}", version });
+    expect((await browser.get("/admin/flags/portal_ai_chat")).html).toContain("name: <bdi>&quot;AI chat&quot;</bdi> → <bdi>&quot;Safe\u202Eevil&quot;</bdi>");
+  });
+
+  it("refuses a form that is not UTF-8 or repeats a one-value field, writing nothing", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const raw = async (body: string) =>
+      (
+        await browser.request(
+          "POST",
+          "/admin/incidents",
+          undefined,
+          {
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          `_csrf=${encodeURIComponent(browser.formToken)}&${body}`,
+        )
+      ).status;
+    expect(await raw("component=api&status=degraded&message=%FF%FE")).toBe(400);
+    expect(await raw("component=api&status=degraded&message=one&message=two")).toBe(400);
+    expect(await sql(databaseUrl, "SELECT 1 FROM system_status")).toEqual([]);
+    expect(await raw("component=api&status=degraded&message=caf%C3%A9")).toBe(303);
+  });
+
+  it("finds an Access person with an international address in the audit filter", async () => {
+    const browser = consoleBrowser(() => databaseUrl, { env: ACCESS });
+    const token = await accessToken({ email: "josé@bücher.de" });
+    const headers = { "cf-access-jwt-assertion": token };
+    await browser.get("/admin/flags", headers);
+    await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "3" }, headers);
+    const page = await browser.get(`/admin/audit?actor=${encodeURIComponent("josé@bücher.de")}`, headers);
+    expect(page.status).toBe(200);
+    expect(textOf(page.html)).toContain("josé@bücher.de flag.update");
+  });
+
+  it("keeps notices in a __Host- cookie over HTTPS, and lists windows that ended within 90 days", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const changed = await browser.post("/admin/flags/portal_ai_chat/percentage", { rolloutPercentage: "7" });
+    expect(changed.headers.getSetCookie().some((c) => c.startsWith("__Host-phs_console_flash=") && /; Path=\//.test(c) && /; Secure/.test(c))).toBe(true);
+    await sql(
+      databaseUrl,
+      `INSERT INTO maintenance_windows (title, scheduled_start, scheduled_end, status) VALUES
+         ('Long ago', now() - interval '200 days', now() - interval '199 days', 'completed'),
+         ('Last month', now() - interval '30 days', now() - interval '30 days' + interval '1 hour', 'completed')`,
+    );
+    const list = textOf((await browser.get("/admin/maintenance")).html);
+    expect(list).toContain("Last month");
+    expect(list).not.toContain("Long ago");
+  });
+});
+
 describe("generated hostile forms", () => {
   it("never get a 5xx, on any console form or the audit filter", async () => {
     const browser = consoleBrowser(() => databaseUrl);

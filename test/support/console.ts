@@ -16,8 +16,16 @@ export function consoleBrowser(databaseUrl: () => string, options: { origin?: st
   const jar = new Map<string, string>();
   let formToken = "";
 
-  async function request(method: string, path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Page> {
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))) : undefined;
+  /** A request; `rawBody` sends exactly those bytes instead of an encoded form. */
+  async function request(
+    method: string,
+    path: string,
+    form?: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+    rawBody?: string,
+  ): Promise<Page> {
+    const body =
+      rawBody ?? (form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))) : undefined);
     const response = await callWorkerAt(
       `${origin}${path}`,
       { DATABASE_URL: databaseUrl(), ADMIN_TOKENS, ...options.env },
@@ -27,7 +35,7 @@ export function consoleBrowser(databaseUrl: () => string, options: { origin?: st
         headers: {
           cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
           "sec-fetch-site": "same-origin",
-          ...(body && { "content-type": "application/x-www-form-urlencoded" }),
+          ...(body !== undefined && { "content-type": "application/x-www-form-urlencoded" }),
           ...headers,
         },
         body,
@@ -71,4 +79,5 @@ export const textOf = (html: string) =>
     .replace(/&#39;/g, "'")
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
+    .replace(/\s+/g, " ")
+    .replace(/ ([,.;])/g, "$1");
