@@ -8,7 +8,7 @@ import { logEvent } from "../lib/log.ts";
 const encoder = new TextEncoder();
 // RFC 6750 b64token characters: what a Bearer header can carry.
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenEntry<T> {
   digest: ArrayBuffer;
@@ -103,3 +103,6 @@ export function cachedTokens<T>(parse: (config: string | undefined) => Promise<T
     return cache.entries;
   };
 }
+
+/** ADMIN_TOKENS, parsed once per isolate for everyone who checks them (the admin API and the console). */
+export const configuredAdminTokens = cachedTokens(parseAdminTokens);

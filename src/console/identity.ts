@@ -8,7 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
-import { cachedTokens, parseAdminTokens } from "../auth/tokens.ts";
+import { configuredAdminTokens, UUID } from "../auth/tokens.ts";
 import { isLoopbackHost } from "../lib/loopback.ts";
 import { AccessRefused, AccessUnavailable, verifyAccessAssertion } from "./access.ts";
 import { rememberActorName } from "./actors.ts";
@@ -26,9 +26,6 @@ export interface ConsoleUser {
   formBindings: string[];
 }
 
-const adminTokens = cachedTokens(parseAdminTokens);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A short, non-reversible name for a token's digest: what a session remembers of the token it came from. */
 export const tokenFingerprint = (digest: ArrayBuffer) => [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -45,7 +42,7 @@ export function developerActor(c: Context<AppEnv>): string | null {
  */
 async function stillAuthorized(c: Context<AppEnv>, session: Session): Promise<boolean> {
   if (session.via === "developer") return developerActor(c) === session.sub;
-  const entries = await adminTokens(c.get("config").adminTokens);
+  const entries = await configuredAdminTokens(c.get("config").adminTokens);
   return entries.some((entry) => entry.value === session.sub && tokenFingerprint(entry.digest) === session.tok);
 }
 

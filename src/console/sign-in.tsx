@@ -5,7 +5,7 @@
 // local developer.
 import { Hono, type Context } from "hono";
 import type { FC } from "hono/jsx";
-import { cachedTokens, matchToken, parseAdminTokens } from "../auth/tokens.ts";
+import { configuredAdminTokens, matchToken } from "../auth/tokens.ts";
 import type { AppEnv } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
 import { rememberActorName } from "./actors.ts";
@@ -14,7 +14,6 @@ import { clearSession, developerActor, isCrossSite, tokenFingerprint, writeSessi
 import { Field, FormErrorList, html, noErrors, problemPage, Shell, type FormErrors } from "./layout.tsx";
 import { newSession, sessionKey } from "./session.ts";
 
-const adminTokens = cachedTokens(parseAdminTokens);
 const encoder = new TextEncoder();
 
 /** Where to go after signing in: a console path, nothing else (no open redirect). */
@@ -56,7 +55,7 @@ export const consoleSignInRoutes = new Hono<AppEnv>()
     const form = await readForm(c);
     const next = nextPath(text(form, "next"));
     const token = text(form, "token").trim();
-    const actor = token && token.length <= 512 ? await matchToken(token, await adminTokens(c.get("config").adminTokens)) : null;
+    const actor = token && token.length <= 512 ? await matchToken(token, await configuredAdminTokens(c.get("config").adminTokens)) : null;
     if (!actor) {
       logEvent("warn", "console_sign_in_refused", { requestId: c.get("requestId") });
       return page(c, next, { form: [], fields: { token: "That is not an admin token" } }, 401);
