@@ -13,10 +13,8 @@ import { MAX_BODY_BYTES } from "../http/body-guard.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
 import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
-import { all, attempt, checked, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
+import { all, attempt, checked, formValues, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
-
-const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
 
 async function listPage(c: Context<AppEnv>, create: FlagListPageCreate, status: ContentfulStatusCode = 200) {
   const { limit, staleDays } = c.get("config").flags;
@@ -62,7 +60,7 @@ function flagAction(form: FlagForm, run: (c: Context<AppEnv>, key: string, input
       return await flagPage(
         c,
         key,
-        { sent: { form, errors, values: values(input), lists: { dependsOn: all(input, "dependsOn") } }, ...outcome },
+        { sent: { form, errors, values: formValues(input), lists: { dependsOn: all(input, "dependsOn") } }, ...outcome },
         statusFor(errors),
       );
     } catch (error) {
@@ -98,7 +96,7 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
         "key",
         "name",
       ]));
-    if (!flag) return listPage(c, { errors, values: values(form) }, statusFor(errors));
+    if (!flag) return listPage(c, { errors, values: formValues(form) }, statusFor(errors));
     return changed(c, flag.key, `Flag ${flag.key} created`);
   })
   .get("/flags/:key", async (c) => {

@@ -20,6 +20,9 @@ export function text(form: Form, name: string): string {
   return typeof first === "string" ? first.replace(/\r\n?/g, "\n") : "";
 }
 
+/** Every field as typed, to show the form again after an error. */
+export const formValues = (form: Form): Record<string, string> => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
+
 export const checked = (form: Form, name: string) => text(form, name) !== "";
 
 /** Every value sent for a field (checkbox groups). */

@@ -7,13 +7,12 @@ import { getIncident, listIncidents, openIncident, resolveIncident, updateIncide
 import { IncidentPatch, NewIncident, Resolution } from "../incidents/routes.ts";
 import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
-import { attempt, readForm, statusFor, text, validate, type Form } from "./forms.ts";
+import { attempt, formValues, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { IncidentListPage, IncidentPage, type IncidentForm } from "./incident-pages.tsx";
 import { doneRedirect, html, noErrors, problemPage, takeFlash } from "./layout.tsx";
 
 const IncidentId = z.uuid();
 const blank = (): IncidentForm => ({ errors: noErrors(), values: {} });
-const values = (form: Form) => Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)]));
 /** Every open incident, however old, and the 50 latest resolved ones. */
 async function incidentsShown(c: Context<AppEnv>) {
   const db = c.get("database")();
@@ -61,7 +60,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
   )
   .post("/incidents", async (c) => {
     const form = await readForm(c);
-    const open: IncidentForm = { errors: noErrors(), values: values(form) };
+    const open: IncidentForm = { errors: noErrors(), values: formValues(form) };
     const input = validate(
       NewIncident,
       { component: text(form, "component"), status: text(form, "status"), phase: text(form, "phase") || undefined, message: text(form, "message") },
@@ -82,7 +81,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
   .post(
     "/incidents/:id/update",
     incidentAction(async (c, id, form) => {
-      const update: IncidentForm = { errors: noErrors(), values: values(form) };
+      const update: IncidentForm = { errors: noErrors(), values: formValues(form) };
       const patch = validate(
         IncidentPatch,
         { status: text(form, "status") || undefined, phase: text(form, "phase") || undefined, message: text(form, "message") },
@@ -97,7 +96,7 @@ export const consoleIncidentRoutes = new Hono<AppEnv>()
   .post(
     "/incidents/:id/resolve",
     incidentAction(async (c, id, form) => {
-      const resolve: IncidentForm = { errors: noErrors(), values: values(form) };
+      const resolve: IncidentForm = { errors: noErrors(), values: formValues(form) };
       const message = text(form, "message").trim();
       const body = validate(Resolution, message ? { message } : {}, resolve.errors);
       const incident = body && (await attempt(() => resolveIncident(c.get("database")(), id, body.message, c.get("actorId")), resolve.errors, ["message"]));

@@ -8,7 +8,7 @@ import { DomainError } from "../lib/domain-error.ts";
 import { NewWindow } from "../maintenance/routes.ts";
 import { createMaintenance, getMaintenance, listMaintenance, schedulingWarnings, transitionMaintenance } from "../maintenance/write-maintenance.ts";
 import { actorNames } from "./actors.ts";
-import { all, attempt, number, readForm, statusFor, text, utcInstant, validate } from "./forms.ts";
+import { all, attempt, formValues, number, readForm, statusFor, text, utcInstant, validate } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 import { emptySchedule, MaintenanceListPage, MaintenancePage, type ScheduleForm } from "./maintenance-pages.tsx";
 
@@ -44,7 +44,7 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
     const form = await readForm(c);
     const schedule: ScheduleForm = {
       ...emptySchedule(),
-      values: Object.fromEntries(Object.keys(form).map((k) => [k, text(form, k)])),
+      values: formValues(form),
       components: all(form, "components"),
     };
     const expected = number(form, "expectedDurationMinutes");
