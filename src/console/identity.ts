@@ -10,6 +10,7 @@ import type { AppEnv } from "../env.ts";
 import { logEvent } from "../lib/log.ts";
 import { configuredAdminTokens, UUID } from "../auth/tokens.ts";
 import { isLoopbackHost } from "../lib/loopback.ts";
+import { consoleCookie } from "./cookies.ts";
 import { AccessRefused, AccessUnavailable, verifyAccessAssertion } from "./access.ts";
 import { rememberActorName } from "./actors.ts";
 import { problemPage } from "./layout.tsx";
@@ -53,11 +54,7 @@ export const FORM_TOKEN_FIELD = "_csrf";
 /** Checkbox groups: the only fields a console form sends more than once. */
 const MULTI_VALUE_FIELDS = new Set(["components", "dependsOn"]);
 
-/** The session cookie: `__Host-` and Secure over HTTPS; over plain HTTP only a loopback dev server answers. */
-export function sessionCookie(c: Context<AppEnv>): { name: string; secure: boolean; path: string } {
-  const secure = new URL(c.req.url).protocol === "https:";
-  return secure ? { name: "__Host-phs_console", secure, path: "/" } : { name: "phs_console", secure, path: "/admin" };
-}
+const sessionCookie = (c: Context<AppEnv>) => consoleCookie(c, "phs_console");
 
 export async function writeSession(c: Context<AppEnv>, key: CryptoKey, session: Session): Promise<void> {
   const cookie = sessionCookie(c);

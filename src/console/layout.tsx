@@ -7,6 +7,7 @@ import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
+import { consoleCookie } from "./cookies.ts";
 import type { ConsoleUser } from "./identity.ts";
 
 const STYLE = `
@@ -195,12 +196,8 @@ export function problemPage(c: Context<AppEnv>, status: ContentfulStatusCode, ti
 }
 
 // Notices that survive the redirect after a change (post, redirect, get): a short-lived
-// cookie holding only the console's own messages. Over HTTPS it is a __Host- cookie, so no
-// other subdomain can plant one.
-function flashCookie(c: Context<AppEnv>): { name: string; secure: boolean; path: string } {
-  const secure = new URL(c.req.url).protocol === "https:";
-  return secure ? { name: "__Host-phs_console_flash", secure, path: "/" } : { name: "phs_console_flash", secure, path: "/admin" };
-}
+// cookie holding only the console's own messages.
+const flashCookie = (c: Context<AppEnv>) => consoleCookie(c, "phs_console_flash");
 
 export function flash(c: Context<AppEnv>, notices: Notice[]): void {
   if (notices.length === 0) return;
