@@ -10,10 +10,25 @@ import { cancelRollout, gradualRollout, pauseRollout, resumeRollout } from "../f
 import { CheckBody, FlagKey, FlagPatchBody, Id, NewFlagBody, RolloutBody } from "../flags/schemas.ts";
 import { changeWhitelist, createFeatureFlag, deleteFeatureFlag, MAX_WHITELIST, updateFeatureFlag } from "../flags/write-flags.ts";
 import { MAX_BODY_BYTES } from "../http/body-guard.ts";
-import { DomainError } from "../lib/domain-error.ts";
+import type { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
 import { FlagListPage, FlagPage, type FlagForm, type FlagPageModel } from "./flag-pages.tsx";
-import { all, attempt, checked, formValues, hasErrors, idList, jsonObject, number, readForm, statusFor, text, validate, type Form } from "./forms.ts";
+import {
+  all,
+  attempt,
+  checked,
+  formValues,
+  hasErrors,
+  orMissing,
+  idList,
+  jsonObject,
+  number,
+  readForm,
+  statusFor,
+  text,
+  validate,
+  type Form,
+} from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 
 async function listPage(c: Context<AppEnv>, create: FlagListPageCreate, status: ContentfulStatusCode = 200) {
@@ -41,6 +56,8 @@ async function flagPage(c: Context<AppEnv>, key: string, extra: Partial<FlagPage
   return html(c, status, <FlagPage user={c.get("consoleUser")} model={model} notices={takeFlash(c)} />);
 }
 
+const noSuchFlag = (c: Context<AppEnv>) => (error: DomainError) => problemPage(c, 404, "No such flag", error.message);
+
 /** The flag key of the path, or a 404 page for one no flag can have. */
 function keyOf(c: Context<AppEnv>): string | null {
   const parsed = FlagKey.safeParse(c.req.param("key"));
@@ -54,19 +71,16 @@ function flagAction(form: FlagForm, run: (c: Context<AppEnv>, key: string, input
     if (!key) return problemPage(c, 404, "No such flag", "There is no flag with that key.");
     const input = await readForm(c);
     const errors = noErrors();
-    try {
+    return orMissing(async () => {
       const outcome = await run(c, key, input, errors);
       if (outcome instanceof Response) return outcome;
-      return await flagPage(
+      return flagPage(
         c,
         key,
         { sent: { form, errors, values: formValues(input), lists: { dependsOn: all(input, "dependsOn") } }, ...outcome },
         statusFor(errors),
       );
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === "not_found") return problemPage(c, 404, "No such flag", error.message);
-      throw error;
-    }
+    }, noSuchFlag(c));
   };
 }
 
@@ -102,12 +116,7 @@ export const consoleFlagRoutes = new Hono<AppEnv>()
   .get("/flags/:key", async (c) => {
     const key = keyOf(c);
     if (!key) return problemPage(c, 404, "No such flag", "There is no flag with that key.");
-    try {
-      return await flagPage(c, key);
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === "not_found") return problemPage(c, 404, "No such flag", error.message);
-      throw error;
-    }
+    return orMissing(() => flagPage(c, key), noSuchFlag(c));
   })
   .post(
     "/flags/:key/state",

@@ -92,6 +92,16 @@ export async function attempt<T>(change: () => Promise<T>, errors: FormErrors, f
   }
 }
 
+/** Answers a page, or, when the thing it is about does not exist (a not_found domain error), the page `missing` gives. */
+export async function orMissing(page: () => Promise<Response>, missing: (error: DomainError) => Response): Promise<Response> {
+  try {
+    return await page();
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === "not_found") return missing(error);
+    throw error;
+  }
+}
+
 export const hasErrors = (errors: FormErrors) => errors.form.length > 0 || Object.keys(errors.fields).length > 0;
 
 /** The status of a page answering a form: 200, 400 for what was sent, 409 for a conflict with the current state. */

@@ -5,9 +5,8 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { getIncident, listIncidents, openIncident, resolveIncident, updateIncident } from "../incidents/incidents.ts";
 import { IncidentPatch, NewIncident, Resolution } from "../incidents/routes.ts";
-import { DomainError } from "../lib/domain-error.ts";
 import { actorNames } from "./actors.ts";
-import { attempt, formValues, readForm, statusFor, text, validate, type Form } from "./forms.ts";
+import { attempt, formValues, orMissing, readForm, statusFor, text, validate, type Form } from "./forms.ts";
 import { IncidentListPage, IncidentPage, type IncidentForm } from "./incident-pages.tsx";
 import { doneRedirect, html, noErrors, problemPage, takeFlash } from "./layout.tsx";
 
@@ -45,12 +44,11 @@ function incidentAction(run: (c: Context<AppEnv>, id: string, form: Form) => Pro
   return async (c: Context<AppEnv>) => {
     const id = IncidentId.safeParse(c.req.param("id"));
     if (!id.success) return notFound(c);
-    try {
-      return await run(c, id.data, await readForm(c));
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === "not_found") return notFound(c);
-      throw error;
-    }
+    const form = await readForm(c);
+    return orMissing(
+      () => run(c, id.data, form),
+      () => notFound(c),
+    );
   };
 }
 

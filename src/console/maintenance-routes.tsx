@@ -4,11 +4,10 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { readAuditCompact } from "../audit/read-audit.ts";
 import type { AppEnv } from "../env.ts";
-import { DomainError } from "../lib/domain-error.ts";
 import { NewWindow } from "../maintenance/routes.ts";
 import { createMaintenance, getMaintenance, listMaintenance, schedulingWarnings, transitionMaintenance } from "../maintenance/write-maintenance.ts";
 import { actorNames } from "./actors.ts";
-import { all, attempt, formValues, number, readForm, statusFor, text, utcInstant, validate } from "./forms.ts";
+import { all, attempt, formValues, number, orMissing, readForm, statusFor, text, utcInstant, validate } from "./forms.ts";
 import { doneRedirect, html, noErrors, problemPage, takeFlash, type FormErrors } from "./layout.tsx";
 import { emptySchedule, MaintenanceListPage, MaintenancePage, type ScheduleForm } from "./maintenance-pages.tsx";
 
@@ -85,27 +84,25 @@ export const consoleMaintenanceRoutes = new Hono<AppEnv>()
   .get("/maintenance/:id", async (c) => {
     const id = WindowId.safeParse(c.req.param("id"));
     if (!id.success) return notFound(c);
-    try {
-      return await windowPage(c, id.data);
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === "not_found") return notFound(c);
-      throw error;
-    }
+    return orMissing(
+      () => windowPage(c, id.data),
+      () => notFound(c),
+    );
   })
   .post("/maintenance/:id/:move{start|complete|cancel}", async (c) => {
     const id = WindowId.safeParse(c.req.param("id"));
     if (!id.success) return notFound(c);
     const move = c.req.param("move") as "start" | "complete" | "cancel";
     const errors = noErrors();
-    try {
-      const window = await attempt(() => transitionMaintenance(c.get("database")(), id.data, move, c.get("actorId")), errors, []);
-      if (window) {
-        const said = { start: "Maintenance started", complete: "Maintenance completed", cancel: "Window cancelled" }[move];
-        return doneRedirect(c, `/admin/maintenance/${id.data}`, [{ tone: "info", text: said }]);
-      }
-      return await windowPage(c, id.data, errors, 409);
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === "not_found") return notFound(c);
-      throw error;
-    }
+    return orMissing(
+      async () => {
+        const window = await attempt(() => transitionMaintenance(c.get("database")(), id.data, move, c.get("actorId")), errors, []);
+        if (window) {
+          const said = { start: "Maintenance started", complete: "Maintenance completed", cancel: "Window cancelled" }[move];
+          return doneRedirect(c, `/admin/maintenance/${id.data}`, [{ tone: "info", text: said }]);
+        }
+        return windowPage(c, id.data, errors, 409);
+      },
+      () => notFound(c),
+    );
   });

@@ -93,6 +93,24 @@ describe("signing in", () => {
     expect((await browser.get("/admin/flags/portal_ai_chat/percentage")).status).toBe(404);
   });
 
+  it("answers a flag, window or incident that does not exist with a 404 page, for pages and forms alike", async () => {
+    const browser = consoleBrowser(() => databaseUrl);
+    await browser.signIn();
+    const missing = "6f1c2a8e-4444-4a2b-9c3d-000000000001";
+    for (const [method, path, title] of [
+      ["GET", "/admin/flags/portal_missing", "No such flag"],
+      ["POST", "/admin/flags/portal_missing/percentage", "No such flag"],
+      ["GET", `/admin/maintenance/${missing}`, "No such window"],
+      ["POST", `/admin/maintenance/${missing}/start`, "No such window"],
+      ["GET", `/admin/incidents/${missing}`, "No such incident"],
+      ["POST", `/admin/incidents/${missing}/resolve`, "No such incident"],
+    ] as const) {
+      const page = method === "GET" ? await browser.get(path) : await browser.post(path, { rolloutPercentage: "5" });
+      expect(page.status, path).toBe(404);
+      expect(textOf(page.html), path).toContain(title);
+    }
+  });
+
   it("signs out: the cookie is cleared and the next page asks to sign in", async () => {
     const browser = consoleBrowser(() => databaseUrl);
     await browser.signIn();
